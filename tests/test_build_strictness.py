@@ -1,0 +1,107 @@
+"""The book's build refuses to succeed when a chapter is wrong.
+
+Each test builds a throw-away one-page book with the real `_config.yml`,
+`references.bib` and the Makefile's strict flags, so what is tested is the
+configuration the book is built with. A page that should build is the control:
+without it, a build failing for an unrelated reason would pass these tests.
+"""
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from preview import ROOT, strict_flags
+
+HEADER = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A page
+"""
+
+
+def code_cell(source: str, tags: str = "") -> str:
+    options = f"---\ntags: [{tags}]\n---\n" if tags else ""
+    return f"```{{code-cell}} ipython3\n{options}{source}\n```\n"
+
+
+def build(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
+    for name in ("_config.yml", "references.bib"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: page\n")
+    page = HEADER + "\n" + textwrap.dedent(body) + "\n```{bibliography}\n```\n"
+    (tmp_path / "page.md").write_text(page)
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    return subprocess.run(
+        [str(jupyter_book), "build", str(tmp_path), *strict_flags()],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def a_known_citation_key() -> str:
+    from pybtex.database import parse_file
+
+    return next(iter(parse_file(ROOT / "references.bib").entries))
+
+
+def test_a_correct_page_builds(tmp_path):
+    body = (
+        code_cell("x = 6 * 7\nprint(x)")
+        + f"\nSee {{cite:p}}`{a_known_citation_key()}`.\n"
+    )
+    result = build(tmp_path, body)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "42" in (tmp_path / "_build" / "html" / "page.html").read_text()
+
+
+def test_a_tagged_cell_may_raise(tmp_path):
+    result = build(tmp_path, code_cell("1 / 0", tags="raises-exception"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "ZeroDivisionError" in (tmp_path / "_build" / "html" / "page.html").read_text()
+    )
+
+
+def test_a_cell_that_raises_fails_the_build(tmp_path):
+    result = build(tmp_path, code_cell("print('before')") + code_cell("1 / 0"))
+    assert result.returncode != 0
+    assert "ZeroDivisionError" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("See {cite:p}`no-such-key-2099`.\n", "no-such-key-2099"),
+        ("See {ref}`sec-no-such-section`.\n", "sec-no-such-section"),
+        ("See {numref}`fig-no-such-figure`.\n", "fig-no-such-figure"),
+    ],
+)
+def test_an_unresolved_reference_fails_the_build(tmp_path, body, message):
+    result = build(tmp_path, body)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+
+
+def test_the_book_config_is_strict():
+    """The settings the tests above rely on are the book's own."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["execute"]["execute_notebooks"] == "cache"
+    assert config["execute"]["allow_errors"] is False
+    assert config["sphinx"]["config"]["nb_execution_raise_on_error"] is True
+    assert {"-W", "-n", "--keep-going"} <= set(strict_flags())

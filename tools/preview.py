@@ -1,0 +1,86 @@
+"""Build a few chapters strictly in a private copy of the book, for writing them.
+
+    python tools/preview.py book/foundations/tensors-and-operations.md [...]
+
+The copy holds the configuration, the bibliography and the named chapters (with
+the preface as its root), so several authors can preview at once without sharing
+`_build/`. The build uses the same strict flags as `make book`; it prints the
+folder of the rendered HTML and each chapter's execution time.
+"""
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def strict_flags() -> list[str]:
+    """The `jupyter-book build` flags of `make book`, read from the Makefile."""
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        if line.startswith("JB_FLAGS :="):
+            return line.split(":=", 1)[1].split()
+    raise RuntimeError("the Makefile defines no JB_FLAGS")
+
+
+def make_copy(chapters: list[str], target: Path) -> None:
+    """Lay out a minimal book in ``target`` holding ``chapters``."""
+    for name in ("_config.yml", "references.bib"):
+        shutil.copy(ROOT / name, target / name)
+    shutil.copytree(ROOT / "book", target / "book")
+    toc = {
+        "format": "jb-book",
+        "root": "book/preface",
+        "parts": [
+            {
+                "caption": "Preview",
+                "numbered": True,
+                "chapters": [{"file": str(Path(c).with_suffix(""))} for c in chapters],
+            },
+            {"caption": "Back matter", "chapters": [{"file": "book/bibliography"}]},
+        ],
+    }
+    (target / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
+
+
+def print_execution_times(cache_dir: Path) -> None:
+    """Print each cached chapter's execution time, as jupyter-cache recorded it."""
+    if not cache_dir.exists():
+        return
+    from jupyter_cache import get_cache
+
+    for record in get_cache(cache_dir).list_cache_records():
+        seconds = record.data.get("execution_seconds", float("nan"))
+        print(f"executed in {seconds:6.1f} s: {record.uri}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("chapters", nargs="+", help="paths such as book/x/y.md")
+    parser.add_argument("--out", help="folder for the copy (default: a temp dir)")
+    args = parser.parse_args()
+    for chapter in args.chapters:
+        if not (ROOT / chapter).is_file():
+            parser.error(f"no such chapter: {chapter}")
+    target = Path(args.out or tempfile.mkdtemp(prefix="dlbook-preview-"))
+    target.mkdir(parents=True, exist_ok=True)
+    if (target / "book").exists():
+        shutil.rmtree(target / "book")
+    make_copy(args.chapters, target)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run([str(jb), "build", str(target), *strict_flags()])
+    report = target / "_build" / "html" / "reports"
+    print(f"\npreview: {target / '_build' / 'html'}")
+    print_execution_times(target / "_build" / ".jupyter_cache")
+    if report.exists():
+        print(f"execution reports (failing cells): {report}")
+    return result.returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
