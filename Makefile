@@ -10,6 +10,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Absolute, so chapters find the data whatever their working directory.
 export DLBOOK_DATA ?= $(CURDIR)/data
+# Where executing chapters record their headline results (dlbook.results).
+export DLBOOK_RESULTS ?= $(CURDIR)/_build/results
 # Strict: warnings are errors (-W), every reference must resolve (-n), and all
 # warnings are reported before failing (--keep-going).
 JB_FLAGS := --builder html -W -n --keep-going

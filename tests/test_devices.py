@@ -45,3 +45,12 @@ def test_cuda_index_out_of_range(monkeypatch):
     assert get_device("cuda:0") == torch.device("cuda:0")
     with pytest.raises(RuntimeError, match="has 1 CUDA device"):
         get_device("cuda:3")
+
+
+def test_describe_device_names_the_hardware(monkeypatch):
+    assert devices.describe_device("cpu").startswith("CPU ")
+    assert f"{torch.get_num_threads()} threads" in devices.describe_device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda _: "NVIDIA H100")
+    assert devices.describe_device("cuda") == "NVIDIA H100"

@@ -23,8 +23,9 @@ DEPENDENCIES = (
     "requirements-lock.txt",
 )
 BUILD_DIR = "_build"
-# Both hold executed outputs: jupyter-cache's database and Sphinx's parsed pages.
-CACHED = (".jupyter_cache", ".doctrees")
+# All hold what executed chapters produced: jupyter-cache's database, Sphinx's
+# parsed pages, and the headline results the chapters recorded (dlbook.results).
+CACHED = (".jupyter_cache", ".doctrees", "results")
 FINGERPRINT_FILE = ".execution-fingerprint"
 _IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache"}
 

@@ -9,6 +9,7 @@ folder of the rendered HTML and each chapter's execution time.
 """
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -28,11 +29,16 @@ def strict_flags() -> list[str]:
     raise RuntimeError("the Makefile defines no JB_FLAGS")
 
 
-def make_copy(chapters: list[str], target: Path) -> None:
-    """Lay out a minimal book in ``target`` holding ``chapters``."""
+def make_copy(chapters: list[str], target: Path, results: bool = False) -> None:
+    """Lay out a minimal book in ``target`` holding ``chapters`` (and the Results
+    page, for chapters that record results)."""
     for name in ("_config.yml", "references.bib"):
         shutil.copy(ROOT / name, target / name)
     shutil.copytree(ROOT / "book", target / "book")
+    shutil.copytree(ROOT / "tools", target / "tools", dirs_exist_ok=True)
+    back_matter = [{"file": "book/back-matter/bibliography"}]
+    if results:
+        back_matter.insert(0, {"file": "book/back-matter/results"})
     toc = {
         "format": "jb-book",
         "root": "book/preface",
@@ -42,7 +48,7 @@ def make_copy(chapters: list[str], target: Path) -> None:
                 "numbered": True,
                 "chapters": [{"file": str(Path(c).with_suffix(""))} for c in chapters],
             },
-            {"caption": "Back matter", "chapters": [{"file": "book/bibliography"}]},
+            {"caption": "Back matter", "chapters": back_matter},
         ],
     }
     (target / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
@@ -62,6 +68,9 @@ def print_execution_times(cache_dir: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="+", help="paths such as book/x/y.md")
+    parser.add_argument(
+        "--results", action="store_true", help="include the Results page"
+    )
     parser.add_argument("--out", help="folder for the copy (default: a temp dir)")
     args = parser.parse_args()
     for chapter in args.chapters:
@@ -71,9 +80,11 @@ def main() -> int:
     target.mkdir(parents=True, exist_ok=True)
     if (target / "book").exists():
         shutil.rmtree(target / "book")
-    make_copy(args.chapters, target)
+    make_copy(args.chapters, target, results=args.results)
     jb = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run([str(jb), "build", str(target), *strict_flags()])
+    # The chapters' result records stay inside the copy.
+    env = dict(os.environ, DLBOOK_RESULTS=str(target / "_build" / "results"))
+    result = subprocess.run([str(jb), "build", str(target), *strict_flags()], env=env)
     report = target / "_build" / "html" / "reports"
     print(f"\npreview: {target / '_build' / 'html'}")
     print_execution_times(target / "_build" / ".jupyter_cache")

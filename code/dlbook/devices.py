@@ -1,5 +1,7 @@
 """Choosing the device (CUDA GPU, Apple GPU or CPU) a chapter runs on."""
 
+import platform
+
 import torch
 
 KNOWN_DEVICE_TYPES = ("cuda", "mps", "cpu")
@@ -55,3 +57,18 @@ def get_device(name: str | torch.device | None = None) -> torch.device:
             f" {torch.cuda.device_count()} CUDA device(s), numbered from 0"
         )
     return torch.device(text)
+
+
+def describe_device(device: str | torch.device | None = None) -> str:
+    """A human-readable name of the hardware behind ``device``, for reports.
+
+    ``"NVIDIA H100 80GB HBM3"`` for a CUDA device, ``"Apple GPU (mps)"``, or the
+    CPU's architecture with the number of threads PyTorch uses, e.g.
+    ``"CPU x86_64, 2 threads"``.
+    """
+    device = get_device(device)
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    if device.type == "mps":
+        return "Apple GPU (mps)"
+    return f"CPU {platform.machine()}, {torch.get_num_threads()} threads"

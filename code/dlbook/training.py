@@ -1,0 +1,285 @@
+"""The training loop the chapters share: fit, evaluate, and a history of metrics.
+
+The chapter on linear regression writes the loop out by hand; from then on the
+chapters call :func:`fit`, which is the same four steps (forward, loss, backward,
+update) with the bookkeeping every experiment needs: moving batches to a device,
+averaging metrics over an epoch, evaluating on held-out data, timing, and a
+progress display that suits both a terminal and an executed book page.
+"""
+
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from dlbook.devices import get_device
+
+_CLASS_INDEX_LOSSES = (nn.CrossEntropyLoss, nn.NLLLoss)
+
+
+@dataclass
+class History:
+    """Metrics of a training run, one row per epoch.
+
+    Rows hold ``train_loss`` and, where computed, ``train_accuracy``,
+    ``test_loss``, ``test_accuracy`` and the epoch's wall time ``seconds``.
+    ``history["test_accuracy"]`` gives one metric across epochs.
+    """
+
+    rows: list[dict[str, float]] = field(default_factory=list)
+    device: str = "cpu"
+
+    def __getitem__(self, metric: str) -> list[float]:
+        if not self.rows or metric not in self.rows[0]:
+            known = ", ".join(self.rows[0]) if self.rows else "none yet"
+            raise KeyError(f"no metric {metric!r} in this history (has: {known})")
+        return [row[metric] for row in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def last(self) -> dict[str, float]:
+        """The metrics of the final epoch."""
+        return self.rows[-1]
+
+    @property
+    def train_seconds(self) -> float:
+        """Total wall time spent in the epochs (training and evaluation)."""
+        return sum(row["seconds"] for row in self.rows)
+
+    def summary(self) -> str:
+        """A one-line summary of the run, printed when :func:`fit` ends."""
+        parts = [
+            f"{len(self)} epochs in {self.train_seconds:.1f} s on {self.device}",
+            f"train loss {self.last['train_loss']:.4f}",
+        ]
+        for key, label in (("test_loss", "test loss"), ("test_accuracy", "test acc")):
+            if key in self.last:
+                value = self.last[key]
+                parts.append(
+                    f"{label} {value:.2%}"
+                    if "accuracy" in key
+                    else f"{label} {value:.4f}"
+                )
+        return ", ".join(parts)
+
+
+def check_output_shape(output: torch.Tensor, y: torch.Tensor, loss_fn) -> None:
+    """Raise a clear error when a model's output cannot be compared with targets.
+
+    Class-index losses (``CrossEntropyLoss``, ``NLLLoss``) need logits of shape
+    ``(batch, classes)`` and integer targets of shape ``(batch,)``. Every other loss
+    here needs equal shapes: PyTorch would silently broadcast ``(batch, 1)`` against
+    ``(batch,)`` into a ``(batch, batch)`` loss.
+    """
+    if isinstance(loss_fn, _CLASS_INDEX_LOSSES):
+        if output.ndim != 2 or y.ndim != 1 or output.shape[0] != y.shape[0]:
+            raise ValueError(
+                f"{type(loss_fn).__name__} needs model outputs of shape (batch,"
+                f" classes) and class-index targets of shape (batch,); got outputs"
+                f" {tuple(output.shape)} and targets {tuple(y.shape)}. Make the"
+                " model's last layer nn.Linear(features, num_classes) and keep the"
+                " targets as a 1-D tensor of class indices"
+            )
+        if y.dtype not in (torch.int64, torch.int32, torch.uint8):
+            raise ValueError(
+                f"{type(loss_fn).__name__} needs integer class indices as targets,"
+                f" got dtype {y.dtype}; convert them with y.long()"
+            )
+    elif output.shape != y.shape:
+        hint = ""
+        if output.shape == (*y.shape, 1):
+            hint = " Squeeze the output (output.squeeze(-1)) or unsqueeze the targets."
+        elif y.shape == (*output.shape, 1):
+            hint = " Squeeze the targets (y.squeeze(-1)) or unsqueeze the output."
+        raise ValueError(
+            f"model output shape {tuple(output.shape)} does not match target shape"
+            f" {tuple(y.shape)}, so the loss would broadcast them.{hint}"
+        )
+
+
+def count_correct(output: torch.Tensor, y: torch.Tensor) -> int:
+    """Correct predictions in a batch: argmax for ``(batch, classes)`` outputs,
+    ``logit > 0`` for binary outputs of the same shape as ``y``."""
+    if output.ndim == 2 and output.shape[1] > 1 and y.ndim == 1:
+        return int((output.argmax(dim=1) == y).sum())
+    return int(((output > 0).to(y.dtype) == y).sum())
+
+
+def _batches(loader: Iterable, device: torch.device):
+    for batch in loader:
+        if not isinstance(batch, list | tuple) or len(batch) != 2:
+            raise ValueError(
+                "each batch must be a pair (X, y); wrap tensors in a"
+                " torch.utils.data.TensorDataset or return (input, target) from"
+                " your Dataset's __getitem__"
+            )
+        X, y = batch
+        yield X.to(device), y.to(device)
+
+
+class Progress:
+    """Shows progress within an epoch on a terminal, and one line per epoch.
+
+    On a terminal (``stream.isatty()``) a line is redrawn with ``\\r`` as batches
+    finish. In an executed notebook or a log file only the finished epoch lines are
+    printed, so the rendered page shows a clean table rather than control codes.
+    """
+
+    def __init__(self, num_epochs: int, stream=None, enabled: bool = True):
+        self.num_epochs = num_epochs
+        self.stream = stream if stream is not None else sys.stdout
+        self.enabled = enabled
+        isatty = getattr(self.stream, "isatty", None)
+        self.live = enabled and bool(isatty and isatty())
+
+    def batch(self, epoch: int, done: int, total: int | None) -> None:
+        if not self.live:
+            return
+        of = f"/{total}" if total else ""
+        self.stream.write(f"\repoch {epoch}/{self.num_epochs}  batch {done}{of}")
+        self.stream.flush()
+
+    def epoch(self, epoch: int, row: dict[str, float]) -> None:
+        if not self.enabled:
+            return
+        fields = []
+        for key, value in row.items():
+            if key == "seconds":
+                continue
+            text = f"{value:.2%}" if key.endswith("accuracy") else f"{value:.4f}"
+            fields.append(f"{key.replace('_', ' ')} {text}")
+        width = len(str(self.num_epochs))
+        line = f"epoch {epoch:>{width}}/{self.num_epochs}  " + "  ".join(fields)
+        line += f"  ({row['seconds']:.1f} s)"
+        prefix = "\r" if self.live else ""
+        self.stream.write(f"{prefix}{line}\n")
+        self.stream.flush()
+
+
+def train_epoch(
+    model: nn.Module,
+    loader: Iterable,
+    loss_fn: Callable,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device,
+    *,
+    accuracy: bool = False,
+    on_batch: Callable[[int], None] | None = None,
+) -> dict[str, float]:
+    """One pass over ``loader`` updating ``model``; returns mean loss (and accuracy)."""
+    model.train()
+    total_loss, correct, count = 0.0, 0, 0
+    for i, (X, y) in enumerate(_batches(loader, device), start=1):
+        output = model(X)
+        check_output_shape(output, y, loss_fn)
+        loss = loss_fn(output, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total_loss += loss.item() * len(y)
+        if accuracy:
+            correct += count_correct(output.detach(), y)
+        count += len(y)
+        if on_batch is not None:
+            on_batch(i)
+    if count == 0:
+        raise ValueError("the training loader yielded no batches")
+    metrics = {"train_loss": total_loss / count}
+    if accuracy:
+        metrics["train_accuracy"] = correct / count
+    return metrics
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    loader: Iterable,
+    loss_fn: Callable,
+    device: torch.device | str | None = None,
+    *,
+    accuracy: bool = False,
+    prefix: str = "test",
+) -> dict[str, float]:
+    """Mean loss (and accuracy) of ``model`` on ``loader``, in eval mode."""
+    device = get_device(device)
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    for X, y in _batches(loader, device):
+        output = model(X)
+        check_output_shape(output, y, loss_fn)
+        total_loss += loss_fn(output, y).item() * len(y)
+        if accuracy:
+            correct += count_correct(output, y)
+        count += len(y)
+    if count == 0:
+        raise ValueError("the evaluation loader yielded no batches")
+    metrics = {f"{prefix}_loss": total_loss / count}
+    if accuracy:
+        metrics[f"{prefix}_accuracy"] = correct / count
+    return metrics
+
+
+def fit(
+    model: nn.Module,
+    train_loader: Iterable,
+    loss_fn: Callable,
+    optimizer: torch.optim.Optimizer,
+    num_epochs: int,
+    *,
+    test_loader: Iterable | None = None,
+    device: torch.device | str | None = None,
+    accuracy: bool | None = None,
+    scheduler=None,
+    progress: bool = True,
+    stream=None,
+) -> History:
+    """Train ``model`` for ``num_epochs`` and evaluate after every epoch.
+
+    Args:
+        accuracy: Also track accuracy. By default on for class-index losses
+            (``CrossEntropyLoss``, ``NLLLoss``) and ``BCEWithLogitsLoss``.
+        scheduler: A learning-rate scheduler stepped once per epoch.
+        progress: Print one line per epoch (and a live line on a terminal) and a
+            summary at the end.
+
+    Returns:
+        The :class:`History` of per-epoch metrics.
+    """
+    if not isinstance(num_epochs, int) or num_epochs < 1:
+        raise ValueError(f"num_epochs must be a positive int, got {num_epochs!r}")
+    device = get_device(device)
+    model.to(device)
+    if accuracy is None:
+        accuracy = isinstance(loss_fn, (*_CLASS_INDEX_LOSSES, nn.BCEWithLogitsLoss))
+    display = Progress(num_epochs, stream=stream, enabled=progress)
+    try:
+        total = len(train_loader)
+    except TypeError:
+        total = None
+    history = History(device=str(device))
+    for epoch in range(1, num_epochs + 1):
+        start = time.perf_counter()
+        row = train_epoch(
+            model,
+            train_loader,
+            loss_fn,
+            optimizer,
+            device,
+            accuracy=accuracy,
+            on_batch=lambda i, epoch=epoch: display.batch(epoch, i, total),
+        )
+        if test_loader is not None:
+            row |= evaluate(model, test_loader, loss_fn, device, accuracy=accuracy)
+        if scheduler is not None:
+            scheduler.step()
+        row["seconds"] = time.perf_counter() - start
+        history.rows.append(row)
+        display.epoch(epoch, row)
+    if progress:
+        print(history.summary(), file=display.stream)
+    return history

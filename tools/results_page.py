@@ -1,0 +1,164 @@
+"""Sphinx extension: the book's Results page and ``results.json``.
+
+Chapters record their headline numbers with :class:`dlbook.results.ResultsLog`
+while they execute. This extension
+
+* reads the page holding the ``results-table`` directive after every chapter (so
+  the chapters executed in this build have written their records), and re-reads
+  it on every build;
+* renders the records as a table, and the published reference results
+  (``reference-results.yml`` beside the page) next to the book's own number for
+  the same experiment;
+* writes every record to ``results.json`` at the root of the HTML output.
+
+Only records of chapters that are in the book are shown, so a deleted chapter's
+stale file cannot leak into the page.
+"""
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import ClassVar
+
+import yaml
+from docutils.parsers.rst import directives
+from sphinx.util.docutils import SphinxDirective
+
+from dlbook.results import Result, load_results
+
+# The page holding the tables; set ``results_page`` in the Sphinx config to move it.
+DEFAULT_RESULTS_PAGE = "book/back-matter/results"
+EMPTY = "\N{EN DASH}"  # shown in a table cell that has no value
+
+
+def _book_results(env) -> list[Result]:
+    return [r for r in load_results() if r.chapter in env.found_docs]
+
+
+def _format_value(result: Result) -> str:
+    if "accuracy" in result.metric:
+        return f"{result.value:.2%}".replace("%", r"\%")
+    return f"{result.value:.4g}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", r"\|") if text else EMPTY
+
+
+class ResultsTable(SphinxDirective):
+    """``results-table``: the book's records (``:kind: book``) or the published
+    references beside them (``:kind: references``)."""
+
+    option_spec: ClassVar = {
+        "kind": lambda arg: directives.choice(arg, ("book", "references"))
+    }
+
+    def run(self):
+        kind = self.options.get("kind", "book")
+        lines = self._reference_rows() if kind == "references" else self._book_rows()
+        return self.parse_text_to_nodes("\n".join(lines))
+
+    def _book_rows(self) -> list[str]:
+        results = _book_results(self.env)
+        if not results:
+            raise self.error(
+                "no chapter recorded a result: did the chapters execute, and do they"
+                " call ResultsLog.record()?"
+            )
+        rows = [
+            ":::{list-table} Headline results of the book's chapters",
+            ":header-rows: 1",
+            ":name: tbl-results-book",
+            "",
+            "* - Session",
+            "  - Chapter",
+            "  - Dataset",
+            "  - Model",
+            "  - Metric",
+            "  - Value",
+            "  - Epochs",
+            "  - Training (s)",
+            "  - Hardware",
+        ]
+        for r in results:
+            seconds = EMPTY if r.train_seconds is None else f"{r.train_seconds:.1f}"
+            rows += [
+                f"* - {r.session}",
+                f"  - {{doc}}`/{r.chapter}`",
+                f"  - {_cell(r.dataset)}",
+                f"  - {_cell(r.model)}",
+                f"  - {_cell(r.metric)}",
+                f"  - {_format_value(r)}",
+                f"  - {r.epochs if r.epochs is not None else EMPTY}",
+                f"  - {seconds}",
+                f"  - {_cell(r.device)}",
+            ]
+        return [*rows, ":::"]
+
+    def _reference_rows(self) -> list[str]:
+        path = Path(self.env.doc2path(self.env.docname)).parent / (
+            "reference-results.yml"
+        )
+        self.env.note_dependency(str(path))
+        references = yaml.safe_load(path.read_text())
+        ours = {(r.dataset, r.model, r.metric): r for r in _book_results(self.env)}
+        rows = [
+            ":::{list-table} Published results and this book's number for the same"
+            " experiment",
+            ":header-rows: 1",
+            ":name: tbl-results-references",
+            "",
+            "* - Experiment",
+            "  - Reference setup",
+            "  - Reference result",
+            "  - Source",
+            "  - This book",
+        ]
+        for ref in references:
+            key = ref.get("ours")
+            mine = (
+                ours.get((key["dataset"], key["model"], key["metric"])) if key else None
+            )
+            if mine is None:
+                book = "not in the book yet"
+            else:
+                epochs = f", {mine.epochs} epochs" if mine.epochs else ""
+                link = f"{{doc}}`chapter </{mine.chapter}>`"
+                book = f"{_format_value(mine)}{epochs} ({link})"
+            rows += [
+                f"* - {_cell(ref['experiment'])}",
+                f"  - {_cell(ref['setup'])}",
+                f"  - {_cell(ref['result'])}",
+                f"  - {{cite:t}}`{ref['source']}`",
+                f"  - {book}",
+            ]
+        return [*rows, ":::"]
+
+
+def _read_results_page_last(app, env, docnames: list[str]) -> None:
+    page = app.config.results_page
+    if page in docnames:
+        docnames.remove(page)
+        docnames.append(page)
+
+
+def _always_outdated(app, env, added, changed, removed) -> list[str]:
+    page = app.config.results_page
+    return [page] if page in env.found_docs and page not in removed else []
+
+
+def _write_json(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    records = [asdict(r) for r in _book_results(app.env)]
+    target = Path(app.outdir) / "results.json"
+    target.write_text(json.dumps(records, indent=2) + "\n")
+
+
+def setup(app):
+    app.add_config_value("results_page", DEFAULT_RESULTS_PAGE, "env")
+    app.add_directive("results-table", ResultsTable)
+    app.connect("env-before-read-docs", _read_results_page_last)
+    app.connect("env-get-outdated", _always_outdated)
+    app.connect("build-finished", _write_json)
+    return {"version": "1.0", "parallel_read_safe": False}
