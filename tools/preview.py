@@ -3,7 +3,7 @@
     python tools/preview.py book/foundations/tensors-and-operations.md [...]
 
 The copy holds the configuration, the bibliography and the named chapters (with
-the preface as its root), so several authors can preview at once without sharing
+a stand-in preface as its root, since the real one links every chapter), so several authors can preview at once without sharing
 `_build/`. The build uses the same strict flags as `make book`; it prints the
 folder of the rendered HTML and each chapter's execution time.
 """
@@ -36,6 +36,10 @@ def make_copy(chapters: list[str], target: Path, results: bool = False) -> None:
         shutil.copy(ROOT / name, target / name)
     shutil.copytree(ROOT / "book", target / "book")
     shutil.copytree(ROOT / "tools", target / "tools", dirs_exist_ok=True)
+    # The real preface links every chapter; the copy's root page links none.
+    (target / "book" / "preface.md").write_text(
+        "(sec-preface)=\n# Preview\n\nA private build of a few chapters.\n"
+    )
     back_matter = [{"file": "book/back-matter/bibliography"}]
     if results:
         back_matter.insert(0, {"file": "book/back-matter/results"})
