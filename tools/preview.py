@@ -3,9 +3,10 @@
     python tools/preview.py book/foundations/tensors-and-operations.md [...]
 
 The copy holds the configuration, the bibliography and the named chapters (with
-a stand-in preface as its root, since the real one links every chapter), so several authors can preview at once without sharing
-`_build/`. The build uses the same strict flags as `make book`; it prints the
-folder of the rendered HTML and each chapter's execution time.
+a stand-in preface as its root, since the real one links every chapter), so
+several authors can preview at once without sharing `_build/`. The build uses
+the same strict flags as `make book`; it prints the folder of the rendered HTML
+and each chapter's execution time.
 """
 
 import argparse
