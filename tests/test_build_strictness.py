@@ -40,6 +40,7 @@ def code_cell(source: str, tags: str = "") -> str:
 def build(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
     for name in ("_config.yml", "references.bib"):
         shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "tools", tmp_path / "tools")  # local Sphinx extensions
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: page\n")
     page = HEADER + "\n" + textwrap.dedent(body) + "\n```{bibliography}\n```\n"
     (tmp_path / "page.md").write_text(page)

