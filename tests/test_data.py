@@ -146,7 +146,9 @@ def test_corrupt_dataset_is_refused(tmp_path, fake_mnist):
 
 
 def test_unknown_dataset_lists_known_ones():
-    with pytest.raises(DatasetError, match="known are austen, de-en, fashion-mnist, imdb, mnist"):
+    with pytest.raises(
+        DatasetError, match="known are austen, de-en, fashion-mnist, imdb, mnist"
+    ):
         data.verify("cifar-10")
 
 

@@ -37,6 +37,9 @@ def make_copy(chapters: list[str], target: Path, results: bool = False) -> None:
         shutil.copy(ROOT / name, target / name)
     shutil.copytree(ROOT / "book", target / "book")
     shutil.copytree(ROOT / "tools", target / "tools", dirs_exist_ok=True)
+    # Chapters show package source with literalinclude ../../code/dlbook/...
+    if not (target / "code").exists():
+        (target / "code").symlink_to(ROOT / "code")
     # The real preface links every chapter; the copy's root page links none.
     (target / "book" / "preface.md").write_text(
         "(sec-preface)=\n# Preview\n\nA private build of a few chapters.\n"

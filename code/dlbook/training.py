@@ -20,6 +20,20 @@ from dlbook.devices import get_device
 _CLASS_INDEX_LOSSES = (nn.CrossEntropyLoss, nn.NLLLoss)
 
 
+class SequenceCrossEntropyLoss(nn.CrossEntropyLoss):
+    """Cross-entropy for per-token predictions in batch-first layout.
+
+    Takes logits ``(batch, seq, classes)`` and class indices ``(batch, seq)``,
+    the layout sequence models produce, and averages over every token (ignoring
+    ``ignore_index``, as ``nn.CrossEntropyLoss`` does).
+    """
+
+    def forward(self, output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        # (batch, seq, classes) -> (batch * seq, classes)
+        # (batch, seq) -> (batch * seq,)
+        return super().forward(output.flatten(0, 1), y.flatten())
+
+
 @dataclass
 class History:
     """Metrics of a training run, one row per epoch.
@@ -76,7 +90,14 @@ def check_output_shape(output: torch.Tensor, y: torch.Tensor, loss_fn) -> None:
     here needs equal shapes: PyTorch would silently broadcast ``(batch, 1)`` against
     ``(batch,)`` into a ``(batch, batch)`` loss.
     """
-    if isinstance(loss_fn, _CLASS_INDEX_LOSSES):
+    if isinstance(loss_fn, SequenceCrossEntropyLoss):
+        if output.ndim != 3 or output.shape[:2] != y.shape:
+            raise ValueError(
+                "SequenceCrossEntropyLoss needs outputs of shape (batch, seq,"
+                " classes) and targets of shape (batch, seq); got outputs"
+                f" {tuple(output.shape)} and targets {tuple(y.shape)}"
+            )
+    elif isinstance(loss_fn, _CLASS_INDEX_LOSSES):
         if output.ndim != 2 or y.ndim != 1 or output.shape[0] != y.shape[0]:
             raise ValueError(
                 f"{type(loss_fn).__name__} needs model outputs of shape (batch,"
@@ -103,10 +124,11 @@ def check_output_shape(output: torch.Tensor, y: torch.Tensor, loss_fn) -> None:
 
 
 def count_correct(output: torch.Tensor, y: torch.Tensor) -> int:
-    """Correct predictions in a batch: argmax for ``(batch, classes)`` outputs,
+    """Correct predictions in a batch: argmax over the last axis when the output
+    has one more axis than ``y`` (classes, or tokens x classes), otherwise
     ``logit > 0`` for binary outputs of the same shape as ``y``."""
-    if output.ndim == 2 and output.shape[1] > 1 and y.ndim == 1:
-        return int((output.argmax(dim=1) == y).sum())
+    if output.ndim == y.ndim + 1 and output.shape[-1] > 1:
+        return int((output.argmax(dim=-1) == y).sum())
     return int(((output > 0).to(y.dtype) == y).sum())
 
 
@@ -181,10 +203,10 @@ def train_epoch(
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        total_loss += loss.item() * len(y)
+        total_loss += loss.item() * y.numel()
         if accuracy:
             correct += count_correct(output.detach(), y)
-        count += len(y)
+        count += y.numel()
         if on_batch is not None:
             on_batch(i)
     if count == 0:
@@ -212,10 +234,10 @@ def evaluate(
     for X, y in _batches(loader, device):
         output = model(X)
         check_output_shape(output, y, loss_fn)
-        total_loss += loss_fn(output, y).item() * len(y)
+        total_loss += loss_fn(output, y).item() * y.numel()
         if accuracy:
             correct += count_correct(output, y)
-        count += len(y)
+        count += y.numel()
     if count == 0:
         raise ValueError("the evaluation loader yielded no batches")
     metrics = {f"{prefix}_loss": total_loss / count}
