@@ -188,14 +188,8 @@ SUBHEADINGS = ("List of various awesome Deep Learning resources:",)
 MISC_FIELDS = (("author", "organization"), ("title",), ("howpublished", "url"))
 REQUIRED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "book": (("author", "editor"), ("title",), ("publisher",)),
-    "article": (
-        ("author",),
-        ("title",),
-        ("journal",),
-        ("volume",),
-        ("number",),
-        ("pages",),
-    ),
+    # Volume, number and pages where the journal has them (not every one does).
+    "article": (("author",), ("title",), ("journal",)),
     "inproceedings": (("author",), ("title",), ("booktitle",)),
     "misc": MISC_FIELDS,
     "online": MISC_FIELDS,
