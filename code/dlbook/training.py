@@ -123,13 +123,33 @@ def check_output_shape(output: torch.Tensor, y: torch.Tensor, loss_fn) -> None:
         )
 
 
-def count_correct(output: torch.Tensor, y: torch.Tensor) -> int:
+def _ignored(y: torch.Tensor, loss_fn) -> torch.Tensor | None:
+    """Mask of targets a class-index loss ignores (padding), if any."""
+    index = getattr(loss_fn, "ignore_index", None)
+    if isinstance(loss_fn, _CLASS_INDEX_LOSSES) and index is not None:
+        return y == index
+    return None
+
+
+def _num_targets(y: torch.Tensor, loss_fn) -> int:
+    ignored = _ignored(y, loss_fn)
+    return y.numel() if ignored is None else int((~ignored).sum())
+
+
+def count_correct(
+    output: torch.Tensor, y: torch.Tensor, ignore: torch.Tensor | None = None
+) -> int:
     """Correct predictions in a batch: argmax over the last axis when the output
     has one more axis than ``y`` (classes, or tokens x classes), otherwise
-    ``logit > 0`` for binary outputs of the same shape as ``y``."""
+    ``logit > 0`` for binary outputs of the same shape as ``y``. Targets where
+    ``ignore`` is true (padding) never count."""
     if output.ndim == y.ndim + 1 and output.shape[-1] > 1:
-        return int((output.argmax(dim=-1) == y).sum())
-    return int(((output > 0).to(y.dtype) == y).sum())
+        correct = output.argmax(dim=-1) == y
+    else:
+        correct = (output > 0).to(y.dtype) == y
+    if ignore is not None:
+        correct &= ~ignore
+    return int(correct.sum())
 
 
 def _batches(loader: Iterable, device: torch.device):
@@ -141,7 +161,17 @@ def _batches(loader: Iterable, device: torch.device):
                 " your Dataset's __getitem__"
             )
         X, y = batch
-        yield X.to(device), y.to(device)
+        # X may be a tuple of tensors (tokens and lengths, say): the model then
+        # receives them as separate arguments.
+        if isinstance(X, list | tuple):
+            X = tuple(x.to(device) for x in X)
+        else:
+            X = X.to(device)
+        yield X, y.to(device)
+
+
+def _forward(model: nn.Module, X) -> torch.Tensor:
+    return model(*X) if isinstance(X, tuple) else model(X)
 
 
 class Progress:
@@ -197,16 +227,17 @@ def train_epoch(
     model.train()
     total_loss, correct, count = 0.0, 0, 0
     for i, (X, y) in enumerate(_batches(loader, device), start=1):
-        output = model(X)
+        output = _forward(model, X)
         check_output_shape(output, y, loss_fn)
         loss = loss_fn(output, y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        total_loss += loss.item() * y.numel()
+        num_targets = _num_targets(y, loss_fn)
+        total_loss += loss.item() * num_targets
         if accuracy:
-            correct += count_correct(output.detach(), y)
-        count += y.numel()
+            correct += count_correct(output.detach(), y, _ignored(y, loss_fn))
+        count += num_targets
         if on_batch is not None:
             on_batch(i)
     if count == 0:
@@ -232,12 +263,13 @@ def evaluate(
     model.eval()
     total_loss, correct, count = 0.0, 0, 0
     for X, y in _batches(loader, device):
-        output = model(X)
+        output = _forward(model, X)
         check_output_shape(output, y, loss_fn)
-        total_loss += loss_fn(output, y).item() * y.numel()
+        num_targets = _num_targets(y, loss_fn)
+        total_loss += loss_fn(output, y).item() * num_targets
         if accuracy:
-            correct += count_correct(output, y)
-        count += y.numel()
+            correct += count_correct(output, y, _ignored(y, loss_fn))
+        count += num_targets
     if count == 0:
         raise ValueError("the evaluation loader yielded no batches")
     metrics = {f"{prefix}_loss": total_loss / count}

@@ -1,0 +1,199 @@
+import math
+import random
+
+import pytest
+import sacrebleu
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from dlbook.training import SequenceCrossEntropyLoss, fit
+from dlbook.translation import (
+    BOS,
+    EOS,
+    PAD,
+    Seq2Seq,
+    beam_search,
+    collate_pairs,
+    corpus_bleu,
+    encode_pairs,
+    greedy_decode,
+    prepare_translation_data,
+)
+
+
+def sacre(references, hypotheses):
+    score = sacrebleu.corpus_bleu(
+        [" ".join(h) for h in hypotheses],
+        [[" ".join(r) for r in references]],
+        tokenize="none",
+        force=True,
+    )
+    return score.score / 100
+
+
+def test_bleu_of_a_perfect_translation_is_one():
+    refs = [["the", "cat", "sat", "on", "the", "mat"]]
+    assert corpus_bleu(refs, refs) == pytest.approx(1.0)
+
+
+def test_bleu_matches_sacrebleu_on_random_corpora():
+    rng = random.Random(0)
+    words = ["a", "b", "c", "d", "e", "f", "g", "h"]
+    for _ in range(20):
+        refs, hyps = [], []
+        for _ in range(rng.randint(3, 8)):
+            ref = [rng.choice(words) for _ in range(rng.randint(4, 12))]
+            hyp = [w if rng.random() < 0.7 else rng.choice(words) for w in ref]
+            hyp = hyp[: rng.randint(max(len(hyp) - 3, 4), len(hyp))]
+            refs.append(ref)
+            hyps.append(hyp)
+        assert corpus_bleu(refs, hyps) == pytest.approx(sacre(refs, hyps), abs=1e-6)
+
+
+def test_bleu_brevity_penalty_and_zero_precision():
+    refs = [list("abcdefgh")]
+    short = [list("abcd")]
+    assert corpus_bleu(refs, short) == pytest.approx(math.exp(1 - 8 / 4))
+    assert corpus_bleu(refs, [list("xyzw")]) == 0.0
+    with pytest.raises(ValueError, match="2 references but 1 hypotheses"):
+        corpus_bleu(refs * 2, short)
+
+
+def pairs(n=200):
+    return [
+        (f"ich sehe {i % 7} rote katzen .", f"i see {i % 7} red cats .")
+        for i in range(n)
+    ]
+
+
+def test_prepare_translation_data_splits_and_builds_vocabularies_on_training():
+    data = prepare_translation_data(pairs(), seed=1, min_freq=1)
+    assert (len(data.train), len(data.valid), len(data.test)) == (160, 20, 20)
+    assert data.src_vocab.idx_to_token[:4] == ["<unk>", PAD, BOS, EOS]
+    assert data.train[0][0][:2] == ["ich", "sehe"]
+    again = prepare_translation_data(pairs(), seed=1, min_freq=1)
+    assert again.test == data.test
+    assert prepare_translation_data(pairs(), seed=2, min_freq=1).test != data.test
+    long = [("ein " * 30, "a " * 30), ("hallo .", "hello .")]
+    assert len(prepare_translation_data(long, fractions=(0.5, 0.25, 0.25)).train) <= 1
+
+
+def test_encode_and_collate_for_teacher_forcing():
+    data = prepare_translation_data(pairs(20), min_freq=1, fractions=(0.5, 0.25, 0.25))
+    encoded = encode_pairs(data, "train")
+    src, tgt = encoded[0]
+    assert data.src_vocab.decode(src)[-1] == EOS
+    assert (
+        data.tgt_vocab.decode(tgt)[0] == BOS and data.tgt_vocab.decode(tgt)[-1] == EOS
+    )
+    (src_b, src_len, tgt_in), tgt_out = collate_pairs(encoded[:3], 1, 1)
+    assert src_b.shape == (3, src_len.max().item())
+    torch.testing.assert_close(tgt_in[:, 1:], tgt_out[:, :-1])
+
+
+class TableModel(Seq2Seq):
+    """A decoder whose next-token distribution depends only on the last token."""
+
+    def __init__(self, table):
+        super().__init__()
+        self.table = torch.log(torch.tensor(table))
+
+    def encode(self, src, src_len):
+        return src
+
+    def init_state(self, memory, src_len):
+        return None
+
+    def step(self, tokens, state, memory, src_len):
+        return self.table[tokens], state
+
+    def reorder(self, state, memory, src_len, index):
+        return state, memory[index], src_len[index]
+
+
+# Tokens: 0 BOS, 1 EOS, 2 "a", 3 "b". Greedy picks "a" (0.6) then is stuck with
+# p(EOS | a) = 0.3; "b" (0.4) then EOS with 0.95 is more probable overall.
+TABLE = [
+    [1e-9, 1e-9, 0.6, 0.4],
+    [0.25, 0.25, 0.25, 0.25],
+    [1e-9, 0.3, 0.35, 0.35],
+    [1e-9, 0.95, 0.025, 0.025],
+]
+
+
+def test_beam_search_finds_what_greedy_misses():
+    model = TableModel(TABLE)
+    src, src_len = torch.zeros(1, 2, dtype=torch.long), torch.tensor([2])
+    greedy = greedy_decode(model, src, src_len, bos=0, eos=1, max_len=5)[0]
+    assert greedy[0] == 2  # greedy commits to "a"
+    assert beam_search(model, src, src_len, bos=0, eos=1, beam_size=2) == [3]
+    assert beam_search(model, src, src_len, 0, 1, beam_size=1, max_len=5) == greedy
+    with pytest.raises(ValueError, match="one sentence at a time"):
+        beam_search(model, src.repeat(2, 1), src_len.repeat(2), 0, 1)
+
+
+class TinyGRUTranslator(Seq2Seq):
+    def __init__(self, src_vocab, tgt_vocab, hidden=32):
+        super().__init__()
+        self.src_embed = nn.Embedding(src_vocab, hidden)
+        self.tgt_embed = nn.Embedding(tgt_vocab, hidden)
+        self.encoder = nn.GRU(hidden, hidden, batch_first=True)
+        self.decoder = nn.GRU(hidden, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, tgt_vocab)
+
+    def encode(self, src, src_len):
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.src_embed(src), src_len.cpu(), batch_first=True, enforce_sorted=False
+        )
+        return self.encoder(packed)[1]  # (1, batch, hidden)
+
+    def forward(self, src, src_len, tgt_in):
+        outputs, _ = self.decoder(self.tgt_embed(tgt_in), self.encode(src, src_len))
+        return self.out(outputs)
+
+    def init_state(self, memory, src_len):
+        return memory
+
+    def step(self, tokens, state, memory, src_len):
+        output, state = self.decoder(self.tgt_embed(tokens)[:, None], state)
+        return self.out(output[:, 0]), state
+
+    def reorder(self, state, memory, src_len, index):
+        return state[:, index], memory[:, index], src_len[index]
+
+
+def test_a_tiny_translator_learns_and_decodes():
+    torch.manual_seed(0)
+    sentences = [
+        (f"{i % 5} katzen sehen mich .", f"{i % 5} cats see me .") for i in range(300)
+    ]
+    data = prepare_translation_data(sentences, min_freq=1)
+    pad_s, pad_t = data.src_vocab[PAD], data.tgt_vocab[PAD]
+    loader = DataLoader(
+        encode_pairs(data, "train"),
+        batch_size=32,
+        shuffle=True,
+        collate_fn=lambda b: collate_pairs(b, pad_s, pad_t),
+    )
+    model = TinyGRUTranslator(len(data.src_vocab), len(data.tgt_vocab))
+    history = fit(
+        model,
+        loader,
+        SequenceCrossEntropyLoss(ignore_index=pad_t),
+        torch.optim.Adam(model.parameters(), lr=0.02),
+        num_epochs=10,
+        progress=False,
+    )
+    assert history.last["train_accuracy"] > 0.95
+    src, tgt = encode_pairs(data, "test")[0]
+    src_t, src_len = torch.tensor([src]), torch.tensor([len(src)])
+    bos, eos = data.tgt_vocab[BOS], data.tgt_vocab[EOS]
+    expected = data.tgt_vocab.decode(tgt[1:-1])
+    assert (
+        data.tgt_vocab.decode(greedy_decode(model, src_t, src_len, bos, eos)[0])
+        == expected
+    )
+    assert (
+        data.tgt_vocab.decode(beam_search(model, src_t, src_len, bos, eos)) == expected
+    )
