@@ -6,51 +6,16 @@ configuration the book is built with. A page that should build is the control:
 without it, a build failing for an unrelated reason would pass these tests.
 """
 
-import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from preview import ROOT, strict_flags
-
-HEADER = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# A page
-"""
+from tiny_book import build_book, code_cell
 
 
-def code_cell(source: str, tags: str = "") -> str:
-    options = f"---\ntags: [{tags}]\n---\n" if tags else ""
-    return f"```{{code-cell}} ipython3\n{options}{source}\n```\n"
-
-
-def build(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
-    for name in ("_config.yml", "references.bib"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    shutil.copytree(ROOT / "tools", tmp_path / "tools")  # local Sphinx extensions
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: page\n")
-    page = HEADER + "\n" + textwrap.dedent(body) + "\n```{bibliography}\n```\n"
-    (tmp_path / "page.md").write_text(page)
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    return subprocess.run(
-        [str(jupyter_book), "build", str(tmp_path), *strict_flags()],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def build(tmp_path: Path, body: str):
+    return build_book(tmp_path, {"page": body + "\n```{bibliography}\n```\n"})
 
 
 def a_known_citation_key() -> str:

@@ -50,7 +50,10 @@ class ResultsTable(SphinxDirective):
     references beside them (``:kind: references``)."""
 
     option_spec: ClassVar = {
-        "kind": lambda arg: directives.choice(arg, ("book", "references"))
+        "kind": lambda arg: directives.choice(arg, ("book", "references")),
+        "dataset": directives.unchanged_required,
+        "caption": directives.unchanged_required,
+        "name": directives.unchanged_required,
     }
 
     def run(self):
@@ -60,15 +63,19 @@ class ResultsTable(SphinxDirective):
 
     def _book_rows(self) -> list[str]:
         results = _book_results(self.env)
+        dataset = self.options.get("dataset")
+        if dataset:
+            results = [r for r in results if r.dataset == dataset]
         if not results:
             raise self.error(
-                "no chapter recorded a result: did the chapters execute, and do they"
-                " call ResultsLog.record()?"
+                f"no chapter recorded a result{f' on {dataset!r}' if dataset else ''}:"
+                " did the chapters execute, and do they call ResultsLog.record()?"
             )
+        caption = self.options.get("caption", "Headline results of the book's chapters")
         rows = [
-            ":::{list-table} Headline results of the book's chapters",
+            f":::{{list-table}} {caption}",
             ":header-rows: 1",
-            ":name: tbl-results-book",
+            f":name: {self.options.get('name', 'tbl-results-book')}",
             "",
             "* - Session",
             "  - Chapter",
@@ -135,16 +142,29 @@ class ResultsTable(SphinxDirective):
         return [*rows, ":::"]
 
 
+def _pages_with_tables(app, env) -> list[str]:
+    """The Results page and every other page that shows a results table."""
+    pages = []
+    for docname in sorted(env.found_docs):
+        path = Path(env.doc2path(docname))
+        if docname == app.config.results_page or (
+            path.suffix == ".md" and "{results-table}" in path.read_text()
+        ):
+            pages.append(docname)
+    return pages
+
+
 def _read_results_page_last(app, env, docnames: list[str]) -> None:
-    page = app.config.results_page
-    if page in docnames:
-        docnames.remove(page)
-        docnames.append(page)
+    """Read the pages with results tables after every chapter that executes."""
+    for page in _pages_with_tables(app, env):
+        if page in docnames:
+            docnames.remove(page)
+            docnames.append(page)
 
 
 def _always_outdated(app, env, added, changed, removed) -> list[str]:
-    page = app.config.results_page
-    return [page] if page in env.found_docs and page not in removed else []
+    """Re-read those pages on every build: a chapter they quote may have re-run."""
+    return [p for p in _pages_with_tables(app, env) if p not in removed]
 
 
 def _write_json(app, exception) -> None:

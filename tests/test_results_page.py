@@ -1,0 +1,50 @@
+"""The Results page extension, on a throw-away book whose chapters record results."""
+
+import json
+
+from tiny_book import build_book, code_cell
+
+RECORD = """\
+from dlbook.results import ResultsLog
+log = ResultsLog("{chapter}", session={session})
+log.record(dataset="{dataset}", model="{model}", metric="test accuracy",
+           value={value}, device="CPU", epochs=3, train_seconds=1.5)
+"""
+
+
+def chapter(name, session, dataset, model, value):
+    return code_cell(
+        RECORD.format(
+            chapter=name, session=session, dataset=dataset, model=model, value=value
+        )
+    )
+
+
+def test_results_page_table_json_and_dataset_filter(tmp_path):
+    pages = {
+        "intro": "Intro.\n",
+        "ch/a": chapter("ch/a", 2, "Fashion-MNIST", "softmax regression", 0.851),
+        "ch/b": chapter("ch/b", 1, "MNIST", "MLP", 0.982),
+        # Sorted before the chapters, yet it must be read after them.
+        "ch/0-compare": "```{results-table}\n:dataset: MNIST\n:name: tbl-mnist\n```\n",
+    }
+    result = build_book(tmp_path, pages)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = tmp_path / "_build" / "html"
+    records = json.loads((html / "results.json").read_text())
+    assert [(r["chapter"], r["value"]) for r in records] == [
+        ("ch/b", 0.982),
+        ("ch/a", 0.851),
+    ]
+    compare = (html / "ch" / "0-compare.html").read_text()
+    assert "98.20%" in compare and "85.10%" not in compare
+
+
+def test_a_table_with_no_matching_result_fails_the_build(tmp_path):
+    pages = {
+        "intro": "```{results-table}\n:dataset: CIFAR-10\n```\n",
+        "ch/a": chapter("ch/a", 2, "Fashion-MNIST", "softmax regression", 0.851),
+    }
+    result = build_book(tmp_path, pages)
+    assert result.returncode != 0
+    assert "no chapter recorded a result on 'CIFAR-10'" in result.stdout + result.stderr
