@@ -17,7 +17,7 @@ export DLBOOK_RESULTS ?= $(CURDIR)/_build/results
 JB_FLAGS := --builder html -W -n --keep-going
 SETUP_STAMP := $(VENV)/.setup-done
 
-.PHONY: book test data setup lint clean lock
+.PHONY: book test data setup lint clean lock gpu-outputs gpu-check
 
 # The venv is (re)installed whenever the pinned requirements or the package's
 # metadata change.
@@ -34,7 +34,16 @@ data: setup
 
 book: setup data
 	$(BIN)/python tools/execution_cache.py
+	$(BIN)/python tools/gpu_outputs.py prepare
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
+
+# On a machine with CUDA: execute the chapters that need a GPU and record their
+# outputs in gpu-records/ (commit them). gpu-check says which are fresh.
+gpu-outputs: setup data
+	$(BIN)/python tools/gpu_outputs.py record
+
+gpu-check: setup
+	$(BIN)/python tools/gpu_outputs.py check
 
 lint: setup
 	$(BIN)/ruff check code tests tools

@@ -31,7 +31,9 @@ def code_cell(source: str, tags: str = "") -> str:
     return f"```{{code-cell}} ipython3\n{options}{source}\n```\n"
 
 
-def build_book(root: Path, pages: dict[str, str]) -> subprocess.CompletedProcess:
+def build_book(
+    root: Path, pages: dict[str, str], header: str = HEADER
+) -> subprocess.CompletedProcess:
     """Build ``pages`` (name -> body; the first is the root) strictly in ``root``
     with the book's `_config.yml`, `references.bib` and local extensions.
 
@@ -49,7 +51,7 @@ def build_book(root: Path, pages: dict[str, str]) -> subprocess.CompletedProcess
         path = root / f"{name}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         title = f"# {Path(name).name}\n\n"
-        path.write_text(HEADER + title + textwrap.dedent(body))
+        path.write_text(header + title + textwrap.dedent(body))
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     env = dict(os.environ, DLBOOK_RESULTS=str(root / "_build" / "results"))
     return subprocess.run(

@@ -1,0 +1,132 @@
+"""Recorded GPU outputs: reused while fresh, never executed then, refused when
+stale under the strict switch. Runs without a GPU: records are made by hand."""
+
+import json
+import shutil
+
+import nbformat
+import pytest
+
+import gpu_outputs
+from gpu_outputs import fingerprints, prepare, read_notebook, status
+from preview import ROOT
+from tiny_book import HEADER, build_book
+
+GPU_HEADER = HEADER.replace("---\n\n", "dlbook:\n  gpu: true\n---\n\n", 1)
+CHAPTER = "ch/big"
+# Executing this cell fails the build: a build that passes reused the record.
+CELL = "```{code-cell} ipython3\nraise RuntimeError('executed')\n```\n"
+
+
+def write_chapter(root, cell=CELL, prose=""):
+    (root / f"{CHAPTER}.md").write_text(GPU_HEADER + "# big\n\n" + prose + cell)
+
+
+@pytest.fixture
+def book(tmp_path):
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    (tmp_path / "code" / "dlbook").mkdir(parents=True)
+    (tmp_path / "code" / "dlbook" / "models.py").write_text("WIDTH = 64\n")
+    (tmp_path / "requirements.txt").write_text("torch==2.14.1\n")
+    (tmp_path / "_toc.yml").write_text(
+        f"format: jb-book\nroot: intro\nchapters:\n- file: {CHAPTER}\n"
+    )
+    (tmp_path / "intro.md").write_text("# Intro\n")
+    (tmp_path / "ch").mkdir()
+    write_chapter(tmp_path)
+    return tmp_path
+
+
+def fake_record(root, text="recorded on the GPU: 0.9312"):
+    """What `record` writes, made without a GPU."""
+    notebook = read_notebook(root, root / f"{CHAPTER}.md")
+    code = next(c for c in notebook.cells if c.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    notebook_path, provenance_path = gpu_outputs._record_paths(root, CHAPTER)
+    notebook_path.parent.mkdir(exist_ok=True)
+    nbformat.write(notebook, notebook_path)
+    provenance = {
+        "gpu": "Fake GPU 80GB",
+        "torch": "2.14.1",
+        "cuda": "13.0",
+        "date": "2026-11-27",
+        "wall_seconds": 312.4,
+        "fingerprints": fingerprints(root, CHAPTER),
+    }
+    provenance_path.write_text(json.dumps(provenance))
+
+
+def test_front_matter_declares_gpu_chapters(book):
+    assert gpu_outputs.gpu_chapters(book) == [CHAPTER]
+
+
+def test_missing_then_fresh(book):
+    assert status(book, CHAPTER).state == "missing"
+    fake_record(book)
+    assert status(book, CHAPTER).fresh
+
+
+def change_code_cell(root):
+    write_chapter(root, cell=CELL.replace("executed", "ran"))
+
+
+def change_package(root):
+    (root / "code" / "dlbook" / "models.py").write_text("WIDTH = 128\n")
+
+
+def change_requirements(root):
+    (root / "requirements.txt").write_text("torch==2.15.0\n")
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (change_code_cell, "code cells"),
+        (change_package, "dlbook package"),
+        (change_requirements, "requirements"),
+    ],
+)
+def test_a_change_makes_the_record_stale(book, edit, reason):
+    fake_record(book)
+    edit(book)
+    s = status(book, CHAPTER)
+    assert s.state == "stale"
+    assert reason in s.reasons[0]
+
+
+def test_prose_edits_keep_the_record_fresh(book):
+    fake_record(book)
+    write_chapter(book, prose="A new sentence.\n\n")
+    assert status(book, CHAPTER).fresh
+
+
+def test_strict_mode_refuses_a_stale_record(book):
+    fake_record(book)
+    change_requirements(book)
+    cache = book / "_build" / ".jupyter_cache"
+    with pytest.raises(SystemExit, match="make gpu-outputs"):
+        prepare(book, cache, strict=True)
+    prepare(book, cache, strict=False)  # a preview build is allowed
+
+
+def test_a_fresh_record_is_rendered_without_executing(book):
+    fake_record(book)
+    prepare(book, book / "_build" / ".jupyter_cache", strict=True)
+    result = build_book(book, {"intro": "Intro.\n", CHAPTER: CELL}, header=GPU_HEADER)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (book / "_build" / "html" / "ch" / "big.html").read_text()
+    assert "recorded on the GPU: 0.9312" in html
+    assert "Outputs recorded on Fake GPU 80GB on 2026-11-27" in html
+
+
+def test_a_stale_record_runs_the_chapter_and_says_so(book):
+    fake_record(book)
+    change_requirements(book)
+    cell = "```{code-cell} ipython3\nprint('preview ran')\n```\n"
+    write_chapter(book, cell=cell)
+    prepare(book, book / "_build" / ".jupyter_cache")
+    result = build_book(book, {"intro": "Intro.\n", CHAPTER: cell}, header=GPU_HEADER)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (book / "_build" / "html" / "ch" / "big.html").read_text()
+    assert "preview ran" in html
+    assert "CPU preview" in html
