@@ -184,3 +184,12 @@ def test_the_real_datasets_fetched_by_make_data(loader, classes):
     assert test.data.shape == (10_000, 28, 28)
     assert torch.bincount(test.targets).numel() == classes
     assert torch.bincount(train.targets).min() >= 5_000
+
+
+def test_outside_a_checkout_data_goes_to_the_user_cache(monkeypatch, tmp_path):
+    from dlbook import paths
+
+    monkeypatch.delenv(data.DATA_ENV, raising=False)
+    monkeypatch.setattr(paths, "CHECKOUT", tmp_path / "site-packages")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert data.data_dir() == tmp_path / ".cache" / "dlbook" / "data"

@@ -36,6 +36,8 @@ from pathlib import Path
 
 import torchvision
 
+from dlbook.paths import resolve_folder
+
 DATA_ENV = "DLBOOK_DATA"
 _CHUNK = 1 << 20
 
@@ -258,21 +260,10 @@ DATASETS: dict[str, DatasetSpec] = {
 
 
 def data_dir(root: str | os.PathLike | None = None) -> Path:
-    """The folder that holds every dataset.
-
-    ``root`` if given, else the ``DLBOOK_DATA`` environment variable, else the
-    ``data/`` folder of the book's checkout when the package is installed from one
-    (editable), else ``~/.cache/dlbook``. The result is absolute, so chapters find
-    the data whatever their working directory.
-    """
-    if root is not None:
-        return Path(root).expanduser().resolve()
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV]).expanduser().resolve()
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "_config.yml").is_file():
-        return checkout / "data"
-    return Path.home() / ".cache" / "dlbook"
+    """The folder that holds every dataset: ``root`` if given, else
+    ``$DLBOOK_DATA``, else the checkout's ``data/``, else ``~/.cache/dlbook/data``
+    (see :mod:`dlbook.paths`)."""
+    return resolve_folder(root, DATA_ENV, "data", "data")
 
 
 def _spec(name: str) -> DatasetSpec:

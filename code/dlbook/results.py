@@ -12,6 +12,8 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from dlbook.paths import resolve_folder
+
 RESULTS_ENV = "DLBOOK_RESULTS"
 
 
@@ -32,15 +34,8 @@ class Result:
 
 def results_dir(root: str | os.PathLike | None = None) -> Path:
     """Where records go: ``root``, ``$DLBOOK_RESULTS``, the checkout's
-    ``_build/results``, or ``~/.cache/dlbook/results`` outside a checkout."""
-    if root is not None:
-        return Path(root).expanduser().resolve()
-    if os.environ.get(RESULTS_ENV):
-        return Path(os.environ[RESULTS_ENV]).expanduser().resolve()
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "_config.yml").is_file():
-        return checkout / "_build" / "results"
-    return Path.home() / ".cache" / "dlbook" / "results"
+    ``_build/results``, or ``~/.cache/dlbook/results`` (see :mod:`dlbook.paths`)."""
+    return resolve_folder(root, RESULTS_ENV, "_build/results", "results")
 
 
 def _atomic_write_json(path: Path, payload) -> None:
