@@ -7,6 +7,7 @@ from dlbook.text import Vocab, contiguous_split, pad_batch, tokenize
 def test_tokenize_words_and_characters():
     text = "Don't panic, Mr. Darcy!"
     assert tokenize(text) == ["don't", "panic", ",", "mr", ".", "darcy", "!"]
+    assert tokenize("Das Stück kostet 5€.") == ["das", "stück", "kostet", "5", "€", "."]
     assert tokenize("Ab c", level="char") == ["a", "b", " ", "c"]
     assert tokenize("Ab", level="char", lowercase=False) == ["A", "b"]
     with pytest.raises(ValueError, match="'char' or 'word'"):

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]", re.IGNORECASE)
+# Letters and digits in any script (so "Stück" stays one word), an internal
+# apostrophe ("don't"), or any other single non-space symbol.
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[^\w\s]|_")
 
 
 def tokenize(text: str, level: str = "word", lowercase: bool = True) -> list[str]:
