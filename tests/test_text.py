@@ -1,7 +1,13 @@
 import pytest
 import torch
 
-from dlbook.text import Vocab, contiguous_split, pad_batch, tokenize
+from dlbook.text import (
+    BucketBatchSampler,
+    Vocab,
+    contiguous_split,
+    pad_batch,
+    tokenize,
+)
 
 
 def test_tokenize_words_and_characters():
@@ -56,3 +62,34 @@ def test_pad_batch_pads_truncates_and_reports_lengths():
     assert packed.data.numel() == 3
     with pytest.raises(ValueError, match="empty sequence"):
         pad_batch([[1], []], pad_index=0)
+
+
+def test_bucket_batch_sampler_covers_every_example_once_in_similar_lengths():
+    lengths = torch.randint(1, 100, (1003,), generator=torch.Generator().manual_seed(1))
+    sampler = BucketBatchSampler(
+        lengths,
+        batch_size=10,
+        generator=torch.Generator().manual_seed(0),
+        pool_batches=5,
+    )
+    batches = list(sampler)
+    assert len(batches) == len(sampler)
+    assert sorted(i for b in batches for i in b) == list(range(1003))
+    assert max(len(b) for b in batches) == 10
+    # Sorting within pools pads far less than batching in random order would.
+    spread = sum(lengths[b].max() - lengths[b].min() for b in batches) / len(batches)
+    assert spread < 25
+    # Same seed, same batches; the next epoch differs.
+    again = BucketBatchSampler(
+        lengths,
+        batch_size=10,
+        generator=torch.Generator().manual_seed(0),
+        pool_batches=5,
+    )
+    assert list(again) == batches
+    assert list(sampler) != batches
+
+
+def test_bucket_batch_sampler_rejects_empty_batches():
+    with pytest.raises(ValueError, match="batch_size"):
+        BucketBatchSampler([1, 2, 3], batch_size=0)

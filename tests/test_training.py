@@ -201,3 +201,27 @@ def test_history_lookup_errors_name_the_metrics():
     assert history["train_loss"] == [1.0]
     with pytest.raises(KeyError, match="has: train_loss, seconds"):
         history["test_accuracy"]
+
+
+def test_clip_grad_norm_bounds_every_update():
+    # With plain SGD at lr 1, an update is minus the (clipped) gradient, so the
+    # size of each parameter change is the norm the gradient was clipped to.
+    X = torch.full((4, 3), 100.0)
+    loader = [(X, torch.zeros(4, 1))]
+    sizes = {}
+    for clip in (None, 0.5):
+        model = nn.Linear(3, 1)
+        nn.init.ones_(model.weight)
+        before = torch.cat([p.detach().flatten() for p in model.parameters()])
+        train_epoch(
+            model,
+            loader,
+            nn.MSELoss(),
+            torch.optim.SGD(model.parameters(), lr=1.0),
+            torch.device("cpu"),
+            clip_grad_norm=clip,
+        )
+        after = torch.cat([p.detach().flatten() for p in model.parameters()])
+        sizes[clip] = (after - before).norm().item()
+    assert sizes[None] > 1000
+    assert sizes[0.5] == pytest.approx(0.5, rel=1e-4)

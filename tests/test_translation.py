@@ -133,6 +133,16 @@ def test_beam_search_finds_what_greedy_misses():
         beam_search(model, src.repeat(2, 1), src_len.repeat(2), 0, 1)
 
 
+def test_banned_tokens_are_never_produced():
+    model = TableModel(TABLE)
+    src, src_len = torch.zeros(1, 2, dtype=torch.long), torch.tensor([2])
+    assert greedy_decode(model, src, src_len, bos=0, eos=1, max_len=5)[0][0] == 2
+    no_a = greedy_decode(model, src, src_len, bos=0, eos=1, max_len=5, ban=[2])
+    assert no_a == [[3]]
+    # Without "b", beam search must go through "a", however unlikely its end.
+    assert beam_search(model, src, src_len, 0, 1, beam_size=2, ban=[3]) == [2]
+
+
 class TinyGRUTranslator(Seq2Seq):
     def __init__(self, src_vocab, tgt_vocab, hidden=32):
         super().__init__()

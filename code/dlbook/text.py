@@ -125,3 +125,53 @@ def pad_batch(
             list(sequence[:length]), dtype=torch.int64
         )
     return batch, torch.tensor(lengths, dtype=torch.int64)
+
+
+class BucketBatchSampler(torch.utils.data.Sampler):
+    """Batches of similar length, in a fresh random order every epoch.
+
+    Padding a short sequence to the length of the longest one in its batch
+    wastes computation on padding tokens. This sampler shuffles the examples,
+    cuts the shuffled order into pools of ``pool_batches`` batches, sorts each
+    pool by length, cuts it into batches, and shuffles the batches. Batches then
+    hold sequences of nearly the same length while every epoch still sees them
+    in a new random order. Pass it to ``DataLoader(batch_sampler=...)``.
+
+    Args:
+        lengths: The length of each example (any number the padding depends on).
+        batch_size: Examples per batch (the last batch of a pool may be smaller).
+        generator: Seeded ``torch.Generator`` for reproducible shuffling.
+        pool_batches: Batches per sorted pool; larger pools pad less but mix less.
+    """
+
+    def __init__(
+        self,
+        lengths: Sequence[int],
+        batch_size: int,
+        generator: torch.Generator | None = None,
+        pool_batches: int = 50,
+    ):
+        if batch_size < 1 or pool_batches < 1:
+            raise ValueError(
+                f"batch_size and pool_batches must be positive, got {batch_size}"
+                f" and {pool_batches}"
+            )
+        self.lengths = torch.as_tensor(lengths)
+        self.batch_size = batch_size
+        self.generator = generator
+        self.pool_size = batch_size * pool_batches
+
+    def __iter__(self):
+        order = torch.randperm(len(self.lengths), generator=self.generator)
+        batches = []
+        for pool in order.split(self.pool_size):
+            # A stable sort keeps the random order among equal lengths.
+            by_length = pool[self.lengths[pool].argsort(stable=True)]
+            batches.extend(b.tolist() for b in by_length.split(self.batch_size))
+        for i in torch.randperm(len(batches), generator=self.generator).tolist():
+            yield batches[i]
+
+    def __len__(self) -> int:
+        full_pools, rest = divmod(len(self.lengths), self.pool_size)
+        per_pool = -(-self.pool_size // self.batch_size)
+        return full_pools * per_pool + -(-rest // self.batch_size)

@@ -221,9 +221,14 @@ def train_epoch(
     device: torch.device,
     *,
     accuracy: bool = False,
+    clip_grad_norm: float | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> dict[str, float]:
-    """One pass over ``loader`` updating ``model``; returns mean loss (and accuracy)."""
+    """One pass over ``loader`` updating ``model``; returns mean loss (and accuracy).
+
+    With ``clip_grad_norm``, gradients whose global norm exceeds it are scaled
+    down to that norm before each update (as recurrent networks need).
+    """
     model.train()
     total_loss, correct, count = 0.0, 0, 0
     for i, (X, y) in enumerate(_batches(loader, device), start=1):
@@ -232,6 +237,8 @@ def train_epoch(
         loss = loss_fn(output, y)
         optimizer.zero_grad()
         loss.backward()
+        if clip_grad_norm is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
         optimizer.step()
         num_targets = _num_targets(y, loss_fn)
         total_loss += loss.item() * num_targets
@@ -289,6 +296,7 @@ def fit(
     device: torch.device | str | None = None,
     accuracy: bool | None = None,
     scheduler=None,
+    clip_grad_norm: float | None = None,
     progress: bool = True,
     stream=None,
 ) -> History:
@@ -298,6 +306,8 @@ def fit(
         accuracy: Also track accuracy. By default on for class-index losses
             (``CrossEntropyLoss``, ``NLLLoss``) and ``BCEWithLogitsLoss``.
         scheduler: A learning-rate scheduler stepped once per epoch.
+        clip_grad_norm: Rescale the gradients before each update so that their
+            global norm is at most this.
         progress: Print one line per epoch (and a live line on a terminal) and a
             summary at the end.
 
@@ -325,6 +335,7 @@ def fit(
             optimizer,
             device,
             accuracy=accuracy,
+            clip_grad_norm=clip_grad_norm,
             on_batch=lambda i, epoch=epoch: display.batch(epoch, i, total),
         )
         if test_loader is not None:

@@ -140,6 +140,14 @@ def _check_inputs(src: torch.Tensor, src_len: torch.Tensor) -> None:
         )
 
 
+def _banned(scores: torch.Tensor, ban: Sequence[int]) -> torch.Tensor:
+    if len(ban) == 0:
+        return scores
+    scores = scores.clone()
+    scores[:, list(ban)] = -math.inf
+    return scores
+
+
 @torch.no_grad()
 def greedy_decode(
     model: Seq2Seq,
@@ -148,11 +156,13 @@ def greedy_decode(
     bos: int,
     eos: int,
     max_len: int = 30,
+    ban: Sequence[int] = (),
 ) -> list[list[int]]:
     """The most likely next token at every step, for a batch of sources.
 
-    Returns one list of target indices per source, without ``<bos>`` and
-    ``<eos>``.
+    Tokens in ``ban`` (such as ``<unk>``, which can never match a reference
+    word) are never produced. Returns one list of target indices per source,
+    without ``<bos>`` and ``<eos>``.
     """
     _check_inputs(src, src_len)
     model.eval()
@@ -163,7 +173,7 @@ def greedy_decode(
     finished = torch.zeros(len(src), dtype=torch.bool, device=src.device)
     for _ in range(max_len):
         logits, state = model.step(tokens, state, memory, src_len)
-        tokens = logits.argmax(dim=-1)
+        tokens = _banned(logits, ban).argmax(dim=-1)
         for i in torch.nonzero(~finished).flatten().tolist():
             if tokens[i].item() != eos:
                 outputs[i].append(tokens[i].item())
@@ -183,6 +193,7 @@ def beam_search(
     beam_size: int = 4,
     max_len: int = 30,
     length_penalty: float = 0.75,
+    ban: Sequence[int] = (),
 ) -> list[int]:
     """Beam search for one source sentence (``src`` of shape ``(1, src_len)``).
 
@@ -190,6 +201,7 @@ def beam_search(
     hypotheses are ranked by their log-probability divided by
     ``length ** length_penalty``, so that longer outputs are not penalised merely
     for having more factors below one. ``beam_size=1`` is greedy decoding.
+    Tokens in ``ban`` are never produced.
     """
     _check_inputs(src, src_len)
     if len(src) != 1:
@@ -205,7 +217,7 @@ def beam_search(
     lengths = src_len
     for _ in range(max_len):
         logits, state = model.step(tokens, state, memory, lengths)
-        log_probs = torch.log_softmax(logits, dim=-1)  # (live, vocab)
+        log_probs = _banned(torch.log_softmax(logits, dim=-1), ban)  # (live, vocab)
         scores = torch.tensor([s for _, s in beams], device=src.device)[:, None]
         top = (scores + log_probs).flatten().topk(beam_size)
         vocab_size = log_probs.shape[1]
