@@ -16,8 +16,12 @@ export DLBOOK_RESULTS ?= $(CURDIR)/_build/results
 # warnings are reported before failing (--keep-going).
 JB_FLAGS := --builder html -W -n --keep-going
 SETUP_STAMP := $(VENV)/.setup-done
+# `make publish` pushes the built site to this remote and branch.
+REMOTE ?= origin
+BRANCH ?= gh-pages
 
-.PHONY: book test data setup lint clean lock gpu-outputs gpu-check
+.PHONY: book test data setup lint clean lock gpu-outputs gpu-check system-deps \
+	vendor pdf notebooks site site-test publish
 
 # The venv is (re)installed whenever the pinned requirements or the package's
 # metadata change.
@@ -32,10 +36,41 @@ setup: $(SETUP_STAMP)
 data: setup
 	$(BIN)/python -m dlbook.data fetch
 
-book: setup data
+# Debian packages for the PDF (TeX Live), the browser test (Chromium) and the
+# site's own MathJax (npm); needs root. Elsewhere `make pdf` etc. say what is missing.
+system-deps:
+	$(PYTHON) tools/system_deps.py install pdf browser vendor
+
+vendor: setup
+	$(BIN)/python tools/system_deps.py check vendor
+	$(BIN)/python tools/vendor.py
+
+book: setup data vendor
 	$(BIN)/python tools/execution_cache.py
 	$(BIN)/python tools/gpu_outputs.py prepare
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
+
+# The whole book as one PDF (XeLaTeX), linked from every page of the site.
+pdf: book
+	$(BIN)/python tools/system_deps.py check pdf
+	$(BIN)/python tools/pdf.py
+
+# One clean notebook per chapter, published with the site for Colab and Binder.
+notebooks: book
+	$(BIN)/python tools/notebooks.py
+
+# Everything that is published: HTML, PDF, notebooks.
+site: book pdf notebooks
+
+# Tests of the built site: the PDF's text, the notebooks executed as Colab would
+# run them, every page in a headless Chromium with no network.
+site-test: site
+	$(BIN)/python tools/system_deps.py check browser
+	$(BIN)/pytest -m site
+
+publish: site
+	$(BIN)/ghp-import --no-jekyll --force --push --remote $(REMOTE) \
+		--branch $(BRANCH) --message "Publish the book" _build/html
 
 # On a machine with CUDA: execute the chapters that need a GPU and record their
 # outputs in gpu-records/ (commit them). gpu-check says which are fresh.
@@ -51,7 +86,7 @@ lint: setup
 
 test: setup data lint
 	$(BIN)/pytest
-	$(MAKE) --no-print-directory book
+	$(MAKE) --no-print-directory site-test
 
 clean:
 	rm -rf _build

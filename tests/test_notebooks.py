@@ -1,0 +1,189 @@
+import subprocess
+import sys
+import textwrap
+
+import nbformat
+import pytest
+
+from notebooks import BuildInfo, Converter, convert, datasets_used, setup_source
+from publishing import ConversionError, Site
+
+SITE = Site(repo_url="https://github.com/someone/the-book", branch="main")
+DOC = "book/part/chapter"
+
+CHAPTER = textwrap.dedent(
+    """\
+    ---
+    jupytext:
+      text_representation:
+        extension: .md
+        format_name: myst
+    kernelspec:
+      display_name: Python 3
+      language: python
+      name: python3
+    ---
+
+    (sec-chapter)=
+    # A chapter
+
+    Accuracy {glue:text}`acc:.1%` after {glue:text}`epochs` epochs, as
+    {cite:t}`smith2020` showed {cite:p}`smith2020,doe2019`.
+    See {numref}`fig-curve`, {ref}`sec-other`, {ref}`that part <sec-other>`
+    and {eq}`eq-loss`.
+
+    $$
+    L = x^2
+    $$ (eq-loss)
+
+    ```{code-cell} ipython3
+    from dlbook.data import load_mnist
+    train = load_mnist(train=True)
+    ```
+
+    ```{code-cell} ipython3
+    ---
+    tags: [raises-exception]
+    ---
+    raise ValueError("shapes differ")
+    ```
+
+    :::{note}
+    A note with {glue:text}`acc:.2f`.
+    :::
+
+    ```{literalinclude} helper.py
+    :pyobject: double
+    ```
+
+    :::{exercise}
+    :label: ex-chapter-one
+    Do it.
+    :::
+
+    :::{solution} ex-chapter-one
+    :class: dropdown
+    Done.
+    :::
+    """
+)
+
+HELPER = (
+    "import math\n\n\ndef double(x):\n    return 2 * x\n\n\ndef other():\n    pass\n"
+)
+
+
+@pytest.fixture
+def info():
+    return BuildInfo(
+        labels={"sec-other": ("book/part/other", "sec-other", "Another section")},
+        anonlabels={
+            "fig-curve": (DOC, "fig-curve"),
+            "sec-other": ("book/part/other", "sec-other"),
+        },
+        equations={"eq-loss": (DOC, 3)},
+        fignumbers={DOC: {"figure": {"fig-curve": (4, 2)}}},
+        secnumbers={},
+        citations={"smith2020": ("Smith et al.", "2020"), "doe2019": ("Doe", "2019")},
+        glue={DOC: {"acc": {"text/plain": "0.9123"}, "epochs": {"text/plain": "5"}}},
+    )
+
+
+@pytest.fixture
+def book(tmp_path):
+    (tmp_path / "book" / "part").mkdir(parents=True)
+    (tmp_path / "book" / "part" / "chapter.md").write_text(CHAPTER)
+    (tmp_path / "book" / "part" / "helper.py").write_text(HELPER)
+    return tmp_path
+
+
+def test_a_chapter_becomes_plain_notebook_markdown(book, info):
+    notebook = convert(DOC, SITE, info, root=book)
+    nbformat.validate(notebook)
+    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert "Accuracy 91.2% after 5 epochs" in text
+    assert "Smith et al. (2020) showed (Smith et al., 2020; Doe, 2019)" in text
+    page = "https://someone.github.io/the-book/"
+    assert f"[Figure 4.2]({page}book/part/chapter.html#fig-curve)" in text
+    assert f"[Another section]({page}book/part/other.html#sec-other)" in text
+    assert f"[that part]({page}book/part/other.html#sec-other)" in text
+    assert "\\tag{3}" in text and "(eq-loss)" not in text
+    assert "> **Note.**" in text and "A note with 0.91." in text
+    assert "def double(x):\n    return 2 * x" in text and "def other" not in text
+    assert (
+        "**Exercise 1.**" in text
+        and "<summary>Solution to exercise 1</summary>" in text
+    )
+    # Nothing only Sphinx understands is left.
+    for marker in (
+        "{glue",
+        "{cite",
+        "{ref}",
+        "{numref}",
+        "{eq}",
+        ":::",
+        "```{",
+        "(sec-",
+    ):
+        assert marker not in text, marker
+    assert notebook.cells[0].source.startswith("# A chapter")
+
+
+def test_setup_cell_installs_the_package_and_fetches_the_chapters_data(book, info):
+    notebook = convert(DOC, SITE, info, root=book)
+    setup = notebook.cells[1].source
+    assert notebook.cells[1].cell_type == "code"
+    assert "git+https://github.com/someone/the-book@main#subdirectory=code" in setup
+    assert '"fetch", "mnist"' in setup and "--upstream" in setup
+    assert datasets_used("load_imdb()\nload_translation_pairs()") == ["de-en", "imdb"]
+    compile(setup_source(SITE, ["austen", "mnist"]), "setup", "exec")
+
+
+def test_setup_cell_does_nothing_harmful_where_dlbook_is_installed(tmp_path):
+    # Here dlbook is importable, so the cell must not install anything; with no
+    # datasets to fetch it must simply succeed.
+    script = tmp_path / "setup.py"
+    script.write_text(setup_source(SITE, []))
+    env_python = sys.executable
+    result = subprocess.run(
+        [env_python, str(script)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/nonexistent", "DLBOOK_PIP_SOURCE": "/nonexistent"},
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_cell_meant_to_raise_prints_its_error_instead_of_stopping(book, info):
+    notebook = convert(DOC, SITE, info, root=book)
+    (raising,) = [c for c in notebook.cells if "shapes differ" in c.source]
+    output = subprocess.run(
+        [sys.executable, "-c", raising.source], capture_output=True, text=True
+    )
+    assert output.returncode == 0
+    assert output.stdout.strip() == "ValueError: shapes differ"
+
+
+def test_unknown_references_and_missing_values_are_errors(book, info):
+    converter = Converter(DOC, book / "book/part/chapter.md", SITE, info)
+    with pytest.raises(ConversionError, match="unknown label 'sec-nowhere'"):
+        converter.markdown("{ref}`sec-nowhere`")
+    with pytest.raises(ConversionError, match="no glued value 'nothing'"):
+        converter.markdown("{glue:text}`nothing`")
+    with pytest.raises(ConversionError, match="unknown citation"):
+        converter.markdown("{cite:p}`nobody1999`")
+    with pytest.raises(ConversionError, match="no notebook form for the directive"):
+        converter.markdown(":::{sidebar}\ntext\n:::")
+    with pytest.raises(ConversionError, match="GitHub URL"):
+        Site(repo_url="https://example.org/book", branch="main").colab(DOC)
+
+
+def test_launch_urls_point_at_the_published_notebooks():
+    assert SITE.colab(DOC) == (
+        "https://colab.research.google.com/github/someone/the-book/blob/gh-pages/"
+        "notebooks/book/part/chapter.ipynb"
+    )
+    assert SITE.binder(DOC) == (
+        "https://mybinder.org/v2/gh/someone/the-book/gh-pages"
+        "?urlpath=lab/tree/notebooks/book/part/chapter.ipynb"
+    )

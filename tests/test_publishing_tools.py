@@ -1,0 +1,93 @@
+import hashlib
+import os
+import stat
+import tarfile
+
+import pytest
+
+import system_deps
+import vendor
+from pdf import log_problems
+from publishing import chapters, load_site, pdf_name
+
+
+def fake_npm(tmp_path, monkeypatch, files):
+    """An `npm` on PATH whose `npm pack` writes a tarball holding ``files``."""
+    source = tmp_path / "npm-source"
+    for name, content in files.items():
+        path = source / "package" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    tarball = tmp_path / "fake.tgz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        archive.add(source / "package", arcname="package")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    npm = bin_dir / "npm"
+    npm.write_text(f"#!/bin/sh\ncp {tarball} ./mathjax-fake.tgz\n")
+    npm.chmod(npm.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return tarball
+
+
+def test_vendor_refuses_a_tarball_with_the_wrong_checksum(tmp_path, monkeypatch):
+    fake_npm(tmp_path, monkeypatch, {"es5/tex-mml-chtml.js": "fake"})
+    dest = tmp_path / "vendor"
+    with pytest.raises(vendor.VendorError, match=r"expected .* nothing was written"):
+        vendor.fetch_mathjax(dest)
+    assert list(dest.iterdir()) == []  # no half-unpacked folder left behind
+
+
+def test_vendor_unpacks_a_verified_tarball_once(tmp_path, monkeypatch):
+    tarball = fake_npm(tmp_path, monkeypatch, {"es5/tex-mml-chtml.js": "ok"})
+
+    monkeypatch.setattr(
+        vendor, "MATHJAX_SHA256", hashlib.sha256(tarball.read_bytes()).hexdigest()
+    )
+    dest = tmp_path / "vendor"
+    target = vendor.fetch_mathjax(dest)
+    assert (target / "tex-mml-chtml.js").read_text() == "ok"
+    assert sorted(p.name for p in dest.iterdir()) == ["mathjax"]
+    tarball.unlink()  # a second run must not need npm's tarball again
+    assert vendor.fetch_mathjax(dest) == target
+
+
+def test_vendor_without_npm_names_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(vendor.VendorError, match="apt-get install npm"):
+        vendor.fetch_mathjax(tmp_path / "vendor")
+
+
+def test_pdf_log_problems_finds_missing_glyphs_and_undefined_references():
+    log = (
+        "Missing character: There is no ⊙ in font FreeSerif:mode=node;!\n"
+        "Missing character: There is no ⊙ in font FreeSerif:mode=node;!\n"
+        "LaTeX Warning: Reference `index:sec-x' on page 3 undefined on input line 9.\n"
+        "LaTeX Warning: Citation `smith' on page 4 undefined on input line 12.\n"
+        "Overfull \\hbox (1.0pt too wide) in paragraph\n"
+    )
+    assert log_problems(log) == [
+        "no glyph for ⊙ in font FreeSerif:mode=node;",
+        "undefined citation smith",
+        "undefined reference index:sec-x",
+    ]
+    assert log_problems("Output written on book.pdf (300 pages).") == []
+
+
+def test_system_deps_names_the_missing_packages(monkeypatch, capsys):
+    monkeypatch.setattr(system_deps, "_present", lambda thing: thing != "chromium")
+    assert system_deps.main(["check", "browser"]) == 1
+    err = capsys.readouterr().err
+    assert "missing: chromium (Debian package chromium)" in err
+    assert "apt-get install chromium" in err
+    monkeypatch.setattr(system_deps, "_present", lambda thing: True)
+    assert system_deps.main(["check", "pdf", "browser"]) == 0
+
+
+def test_the_book_is_published_from_one_configured_place():
+    site = load_site()
+    assert site.repo_url.startswith("https://github.com/")
+    assert pdf_name().endswith(".pdf")
+    names = chapters()
+    assert "book/foundations/tensors-and-operations" in names
+    assert not any(name.startswith("book/back-matter") for name in names)

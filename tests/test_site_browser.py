@@ -1,0 +1,169 @@
+"""The built site in Debian's headless Chromium, with every host but this one
+unreachable: pages must load with no console error and no failed request, math
+must be typeset by the site's own MathJax, search must work, and the launch and
+download buttons must point where they should."""
+
+import functools
+import http.server
+import json
+import threading
+from urllib.parse import urljoin
+
+import pytest
+
+from publishing import ROOT, load_site
+from site_paths import SITE, all_pages, built, chapter_title, chapters, pdf_name
+
+pytestmark = pytest.mark.site
+
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def server():
+    built(SITE / "index.html")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=SITE)
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    webdriver = pytest.importorskip("selenium.webdriver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--window-size=1280,900",
+        # Offline: every host name except the local server fails to resolve.
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    ):
+        options.add_argument(argument)
+    options.set_capability(
+        "goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"}
+    )
+    service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver")
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def wait_for(driver, script: str, timeout: float = 30):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(lambda d: d.execute_script(script))
+
+
+def failed_requests(driver) -> list[str]:
+    failures, urls = [], {}
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        params = message.get("params", {})
+        if message["method"] == "Network.requestWillBeSent":
+            urls[params["requestId"]] = params["request"]["url"]
+        elif message["method"] == "Network.loadingFailed":
+            url = urls.get(params["requestId"], "?")
+            failures.append(f"{url}: {params.get('errorText')}")
+        elif message["method"] == "Network.responseReceived":
+            status = params["response"]["status"]
+            if status >= 400:
+                failures.append(f"{params['response']['url']}: HTTP {status}")
+    return failures
+
+
+def page_url(server: str, docname: str) -> str:
+    return urljoin(server, "index.html" if docname == "index" else f"{docname}.html")
+
+
+def test_every_page_loads_offline_without_errors_and_typesets_its_math(browser, server):
+    problems = {}
+    pages = [*all_pages(), "search", "genindex"]
+    for docname in pages:
+        browser.get_log("browser"), browser.get_log("performance")  # drain
+        browser.get(page_url(server, docname))
+        wait_for(browser, "return document.readyState === 'complete'")
+        if browser.execute_script(
+            "return document.querySelector('.math, span.math, div.math') !== null"
+        ):
+            # MathJax replaces the TeX of every formula by an mjx-container.
+            wait_for(
+                browser,
+                "return document.querySelectorAll('mjx-container').length > 0"
+                " && !document.querySelector('.math:not(:has(mjx-container))')",
+            )
+        errors = [
+            e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"
+        ]
+        unlabelled = browser.execute_script(
+            "return [...document.querySelectorAll('article img')]"
+            ".filter(i => !i.alt || i.alt.endsWith('.png')).map(i => i.src)"
+        )
+        found = errors + failed_requests(browser) + [f"no alt: {u}" for u in unlabelled]
+        if found:
+            problems[docname] = found
+    assert problems == {}
+    print(f"{len(pages)} pages loaded without errors")
+
+
+def test_the_sidebar_lists_every_chapter(browser, server):
+    browser.get(page_url(server, all_pages()[0]))
+    sidebar = browser.execute_script(
+        "return document.querySelector('.bd-sidebar-primary').innerText"
+    )
+    missing = [
+        title for title in map(chapter_title, all_pages()[1:]) if title not in sidebar
+    ]
+    assert missing == []
+
+
+def test_search_finds_a_term(browser, server):
+    browser.get(urljoin(server, "search.html?q=backpropagation"))
+    count = wait_for(
+        browser,
+        "const r = document.querySelectorAll('#search-results li');"
+        " return r.length > 0 ? r.length : false",
+    )
+    assert count >= 2
+
+
+def test_launch_and_download_buttons_point_where_they_should(browser, server):
+    site = load_site()
+    docname = chapters()[1]
+    browser.get(page_url(server, docname))
+    links = browser.execute_script(
+        "const get = c => document.querySelector('a.btn-' + c)?.href;"
+        " return {colab: get('launch-colab-button'),"
+        " binder: get('launch-binder-button'),"
+        " notebook: get('download-notebook-button'),"
+        " pdf: get('download-book-pdf-button')}"
+    )
+    assert links["colab"] == site.colab(docname)
+    assert links["binder"] == site.binder(docname)
+    assert links["notebook"] == urljoin(server, site.notebook_path(docname))
+    assert links["pdf"] == urljoin(server, pdf_name())
+    # The files they name are in the site.
+    assert built(SITE / site.notebook_path(docname)).is_file()
+    assert built(SITE / pdf_name()).is_file()
+
+
+def test_screenshots_in_light_and_dark_mode(browser, server):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    docname = chapters()[1]
+    for mode in ("light", "dark"):
+        browser.get(page_url(server, docname))
+        browser.execute_script(
+            f"localStorage.setItem('mode', '{mode}');"
+            f" localStorage.setItem('theme', '{mode}');"
+        )
+        browser.refresh()
+        wait_for(browser, f"return document.documentElement.dataset.theme === '{mode}'")
+        path = SCREENSHOTS / f"{docname.rsplit('/', 1)[-1]}-{mode}.png"
+        assert browser.save_screenshot(str(path))
+        assert path.stat().st_size > 10_000

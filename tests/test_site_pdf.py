@@ -1,0 +1,41 @@
+import re
+import subprocess
+import unicodedata
+
+import pytest
+
+from site_paths import SITE, all_pages, built, chapter_title, pdf_name
+
+pytestmark = pytest.mark.site
+
+
+@pytest.fixture(scope="module")
+def text():
+    pdf = built(SITE / pdf_name())
+    result = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    # Ligatures and hyphenation across lines must not hide a title.
+    flat = unicodedata.normalize("NFKC", result.stdout)
+    return re.sub(r"\s+", " ", flat)
+
+
+def test_every_chapter_title_is_in_the_pdf(text):
+    missing = [
+        title
+        for title in map(chapter_title, all_pages())
+        if re.sub(r"\s+", " ", title) not in text
+    ]
+    assert missing == []
+
+
+def test_the_pdf_has_the_bibliography_and_no_unresolved_reference(text):
+    assert "Bibliography" in text
+    assert "Rumelhart" in text  # an entry, not only the heading
+    assert "??" not in text
+
+
+def test_the_site_links_the_pdf():
+    page = built(SITE / "book" / "foundations" / "tensors-and-operations.html")
+    assert f'href="../../{pdf_name()}"' in page.read_text()

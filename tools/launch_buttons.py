@@ -1,0 +1,91 @@
+"""Sphinx extension: launch and download buttons that point at what works.
+
+The theme's own launch buttons point Colab at the chapter's MyST ``.md`` file,
+which Colab cannot open. Ours point at the clean notebooks that
+``tools/notebooks.py`` publishes with the site (the ``gh-pages`` branch, which
+Colab and Binder both read from GitHub), and every page links the book's PDF.
+The repository is ``repository.url`` in ``_config.yml``; nothing else names it.
+"""
+
+from pathlib import Path
+
+from publishing import Site, chapters, load_site, pdf_name
+
+
+def add_buttons(app, pagename, templatename, context, doctree):
+    buttons = context.get("header_buttons")
+    if buttons is None:
+        return
+    pathto = context["pathto"]
+    downloads = [
+        {
+            "type": "link",
+            "text": "Book (PDF)",
+            "tooltip": "Download the whole book as a PDF",
+            "icon": "fas fa-file-pdf",
+            "url": pathto(app.dlbook_pdf, 1),
+            "label": "download-book-pdf-button",
+        }
+    ]
+    if pagename in app.dlbook_chapters:
+        site: Site = app.dlbook_site
+        notebook = site.notebook_path(pagename)
+        downloads.insert(
+            0,
+            {
+                "type": "link",
+                "text": "Notebook (.ipynb)",
+                "tooltip": "Download this chapter as a notebook without outputs",
+                "icon": "fas fa-code",
+                "url": pathto(notebook, 1),
+                "label": "download-notebook-button",
+            },
+        )
+        buttons.append(
+            {
+                "type": "group",
+                "tooltip": "Run this chapter",
+                "icon": "fas fa-rocket",
+                "label": "launch-buttons",
+                "buttons": [
+                    {
+                        "type": "link",
+                        "text": "Colab",
+                        "tooltip": "Open this chapter's notebook in Colab",
+                        "icon": "_static/images/logo_colab.png",
+                        "url": site.colab(pagename),
+                        "label": "launch-colab-button",
+                    },
+                    {
+                        "type": "link",
+                        "text": "Binder",
+                        "tooltip": "Launch this chapter's notebook on Binder",
+                        "icon": "_static/images/logo_binder.svg",
+                        "url": site.binder(pagename),
+                        "label": "launch-binder-button",
+                    },
+                ],
+            }
+        )
+    buttons.append(
+        {
+            "type": "group",
+            "tooltip": "Download",
+            "icon": "fas fa-download",
+            "label": "book-download-buttons",
+            "buttons": downloads,
+        }
+    )
+
+
+def remember_site(app):
+    root = Path(app.srcdir)
+    app.dlbook_site = load_site(root)
+    app.dlbook_chapters = set(chapters(root))
+    app.dlbook_pdf = pdf_name(root)
+
+
+def setup(app):
+    app.connect("builder-inited", remember_site)
+    app.connect("html-page-context", add_buttons, priority=502)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

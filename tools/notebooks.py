@@ -1,0 +1,517 @@
+"""Clean Jupyter notebooks of the chapters, for Colab, Binder and download.
+
+    python tools/notebooks.py [--out _build/html/notebooks]
+
+Run after `make book`: each chapter's MyST source becomes one `.ipynb` without
+outputs, whose first cells install the book's package and fetch the data that
+chapter loads (see :func:`setup_source`). Markdown that only Sphinx understands
+is rewritten into plain notebook markdown: glued numbers become the values the
+book's build computed, cross-references become links to the published pages
+(with the book's figure, table, section and equation numbers), citations become
+author-year text, and directives become their notebook equivalents. A cell
+tagged ``raises-exception`` prints its error instead of stopping "Run all".
+
+The repository and the published site are read from `_config.yml`
+(``repository.url``), so they are set in one place.
+"""
+
+import argparse
+import ast
+import pickle
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+from publishing import ROOT, ConversionError, Site, chapters, load_site
+
+# The loaders of dlbook.data that read a fetched dataset, by dataset name.
+DATA_LOADERS = {
+    "load_fashion_mnist": "fashion-mnist",
+    "load_mnist": "mnist",
+    "load_austen": "austen",
+    "load_imdb": "imdb",
+    "load_translation_pairs": "de-en",
+}
+# Datasets with a download fallback for machines without apt-get or npm.
+UPSTREAM = {"fashion-mnist", "mnist"}
+ADMONITIONS = {"note", "tip", "warning", "important", "caution", "hint", "seealso"}
+
+_FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$")
+_OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
+_ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<content>[^`]*)`")
+_LABEL_LINE = re.compile(r"^\((?P<label>[\w-]+)\)=\s*$")
+_EQ_LABEL = re.compile(r"^\$\$\s*\((?P<label>[\w-]+)\)\s*$")
+
+
+@dataclass
+class BuildInfo:
+    """What the book's build knows: numbers of figures, sections and
+    equations, titles of labels, glued values, and the bibliography."""
+
+    labels: dict = field(default_factory=dict)  # label -> (docname, anchor, title)
+    anonlabels: dict = field(default_factory=dict)  # label -> (docname, anchor)
+    equations: dict = field(default_factory=dict)  # label -> (docname, number)
+    fignumbers: dict = field(default_factory=dict)  # docname -> type -> id -> nums
+    secnumbers: dict = field(default_factory=dict)  # docname -> anchor -> nums
+    citations: dict = field(default_factory=dict)  # key -> (authors, year)
+    glue: dict = field(default_factory=dict)  # docname -> name -> mime bundle
+
+    @classmethod
+    def load(cls, build: Path, bibfile: Path) -> "BuildInfo":
+        pickled = build / ".doctrees" / "environment.pickle"
+        if not pickled.is_file():
+            raise ConversionError(
+                f"no Sphinx environment at {pickled}: run `make book` first"
+            )
+        with pickled.open("rb") as f:
+            env = pickle.load(f)
+        std = env.domaindata["std"]
+        info = cls(
+            labels=dict(std["labels"]),
+            anonlabels=dict(std["anonlabels"]),
+            equations=dict(env.domaindata["math"]["objects"]),
+            fignumbers=dict(env.toc_fignumbers),
+            secnumbers=dict(env.toc_secnumbers),
+            citations=_read_bibliography(bibfile),
+        )
+        executed = build / "jupyter_execute"
+        for path in executed.rglob("*.ipynb"):
+            docname = path.relative_to(executed).with_suffix("").as_posix()
+            info.glue[docname] = _glued_values(nbformat.read(path, as_version=4))
+        return info
+
+
+def _read_bibliography(bibfile: Path) -> dict:
+    from pybtex.database import parse_file
+
+    entries = {}
+    for key, entry in parse_file(str(bibfile)).entries.items():
+        people = entry.persons.get("author") or entry.persons.get("editor") or []
+        names = [
+            " ".join(p.last_names).replace("{", "").replace("}", "") for p in people
+        ]
+        if not names:
+            names = [entry.fields.get("organization", entry.fields.get("title", key))]
+        if len(names) == 1:
+            authors = names[0]
+        elif len(names) == 2:
+            authors = f"{names[0]} and {names[1]}"
+        else:
+            authors = f"{names[0]} et al."
+        entries[key] = (
+            authors.replace("{", "").replace("}", ""),
+            entry.fields.get("year", "n.d."),
+        )
+    return entries
+
+
+def _glued_values(notebook) -> dict:
+    values = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                values[name] = output["data"]
+    return values
+
+
+class Converter:
+    """Rewrites one chapter's MyST markdown into notebook markdown."""
+
+    def __init__(self, docname: str, source: Path, site: Site, info: BuildInfo):
+        self.docname, self.source, self.site, self.info = docname, source, site, info
+        self.exercises: dict[str, int] = {}
+
+    # Roles -----------------------------------------------------------------
+    def role(self, match: re.Match) -> str:
+        role, content = match.group("role"), match.group("content")
+        if role in ("glue:text", "glue", "glue:md"):
+            return self.glue(content, markdown=role == "glue:md")
+        if role in ("cite:t", "cite:p"):
+            return self.cite(content, textual=role == "cite:t")
+        if role == "ref":
+            return self.ref(content)
+        if role == "numref":
+            return self.numref(content)
+        if role == "eq":
+            docname, number = self._equation(content)
+            return f"[({number})]({self.site.page(docname, 'equation-' + content)})"
+        if role == "doc":
+            return f"[{content}]({self.site.page(content)})"
+        raise ConversionError(
+            f"{self.source}: no notebook form for the role {{{role}}}"
+        )
+
+    def glue(self, content: str, markdown: bool) -> str:
+        name, _, spec = content.partition(":")
+        try:
+            bundle = self.info.glue[self.docname][name]
+        except KeyError:
+            raise ConversionError(
+                f"{self.source}: no glued value {name!r} in the build; run `make book`"
+            ) from None
+        if markdown:
+            return bundle["text/markdown"]
+        text = bundle["text/plain"]
+        if spec:
+            return format(ast.literal_eval(text), spec)
+        return text.strip("'\"")
+
+    def cite(self, content: str, textual: bool) -> str:
+        parts = []
+        for key in (k.strip() for k in content.split(",")):
+            if key not in self.info.citations:
+                raise ConversionError(f"{self.source}: unknown citation {key!r}")
+            authors, year = self.info.citations[key]
+            parts.append(f"{authors} ({year})" if textual else f"{authors}, {year}")
+        return "; ".join(parts) if textual else f"({'; '.join(parts)})"
+
+    def ref(self, content: str) -> str:
+        text, label = _explicit_title(content)
+        if label not in self.info.labels:
+            raise ConversionError(f"{self.source}: unknown label {label!r}")
+        docname, anchor, title = self.info.labels[label]
+        return f"[{text or title}]({self.site.page(docname, anchor)})"
+
+    def numref(self, content: str) -> str:
+        text, label = _explicit_title(content)
+        if label not in self.info.anonlabels:
+            raise ConversionError(f"{self.source}: unknown label {label!r}")
+        docname, anchor = self.info.anonlabels[label]
+        numbers = self.info.fignumbers.get(docname, {})
+        found = [
+            (caption, numbers[kind][anchor])
+            for kind, caption in (("figure", "Figure"), ("table", "Table"))
+            if anchor in numbers.get(kind, {})
+        ]
+        section = self.info.secnumbers.get(docname, {}).get("#" + anchor)
+        if section is not None:
+            found.append(("Section", section))
+        if not found:
+            raise ConversionError(f"{self.source}: {label!r} has no number")
+        caption, number = found[0][0], ".".join(map(str, found[0][1]))
+        shown = (
+            (text or f"{caption} %s").replace("%s", number).replace("{number}", number)
+        )
+        return f"[{shown}]({self.site.page(docname, anchor)})"
+
+    def _equation(self, label: str) -> tuple[str, int]:
+        if label not in self.info.equations:
+            raise ConversionError(f"{self.source}: unknown equation {label!r}")
+        return self.info.equations[label]
+
+    def roles(self, text: str) -> str:
+        return _ROLE.sub(self.role, text)
+
+    # Blocks ----------------------------------------------------------------
+    def markdown(self, text: str) -> str:
+        """Convert the markdown of one cell."""
+        lines = text.splitlines()
+        out: list[str] = []
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            if _LABEL_LINE.match(line):
+                i += 1
+                continue
+            equation = _EQ_LABEL.match(line)
+            if equation:
+                _, number = self._equation(equation.group("label"))
+                # Close the display with the book's equation number.
+                out[-1:] = [out[-1] + f" \\tag{{{number}}}"] if out else []
+                out.append("$$")
+                i += 1
+                continue
+            fence = _FENCE.match(line)
+            if fence:
+                body, options, i = _read_directive(lines, i, fence.group("fence"))
+                out.extend(
+                    self.directive(
+                        fence.group("name"), fence.group("arg"), options, body
+                    )
+                )
+                continue
+            out.append(self.roles(line))
+            i += 1
+        return "\n".join(out).strip("\n")
+
+    def directive(
+        self, name: str, arg: str, options: dict, body: list[str]
+    ) -> list[str]:
+        inner = self.markdown("\n".join(body)).splitlines()
+        if name in ("exercise", "exercise-start"):
+            number = self.exercises.setdefault(
+                options.get("label", ""), len(self.exercises) + 1
+            )
+            head = f"**Exercise {number}.**"
+            return [head, "", *inner] if inner else [head]
+        if name in ("solution", "solution-start"):
+            number = self.exercises.get(arg.strip(), "")
+            title = f"Solution to exercise {number}".strip()
+            if name == "solution-start":
+                return [f"**{title}** (the cells below)."]
+            return [
+                "<details>",
+                f"<summary>{title}</summary>",
+                "",
+                *inner,
+                "",
+                "</details>",
+            ]
+        if name in ("exercise-end", "solution-end"):
+            return []
+        if name in ADMONITIONS or name == "admonition":
+            title = arg.strip() if name == "admonition" else name.capitalize()
+            return [
+                f"> **{self.roles(title)}.**",
+                ">",
+                *(f"> {x}" if x else ">" for x in inner),
+            ]
+        if name == "table":
+            caption = self.roles(arg.strip())
+            return [f"*Table: {caption}*", "", *inner] if caption else inner
+        if name == "list-table":
+            return self.list_table(arg, options, body)
+        if name == "literalinclude":
+            return ["```python", *self.include(arg.strip(), options), "```"]
+        if name == "results-table":
+            url = self.site.page("book/back-matter/results")
+            return [f"The book's [results page]({url}) lists these results."]
+        raise ConversionError(
+            f"{self.source}: no notebook form for the directive {{{name}}}"
+        )
+
+    def list_table(self, arg: str, options: dict, body: list[str]) -> list[str]:
+        rows: list[list[str]] = []
+        for line in body:
+            if line.startswith("* - "):
+                rows.append([line[4:]])
+            elif line.startswith("  - "):
+                rows[-1].append(line[4:])
+            elif line.strip() and rows:
+                rows[-1][-1] += " " + line.strip()
+        rows = [[self.roles(cell) for cell in row] for row in rows]
+        table = [f"| {' | '.join(rows[0])} |", "|" + "---|" * len(rows[0])]
+        table += [f"| {' | '.join(row)} |" for row in rows[1:]]
+        caption = self.roles(arg.strip())
+        return [f"*Table: {caption}*", "", *table] if caption else table
+
+    def include(self, path: str, options: dict) -> list[str]:
+        file = (self.source.parent / path).resolve()
+        text = file.read_text()
+        if "pyobject" not in options:
+            return text.splitlines()
+        wanted = options["pyobject"].split(".")
+        nodes = ast.parse(text).body
+        for part in wanted:
+            found = [
+                n
+                for n in nodes
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                and n.name == part
+            ]
+            if not found:
+                raise ConversionError(
+                    f"{self.source}: no {options['pyobject']} in {path}"
+                )
+            node, nodes = found[0], found[0].body
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        lines = text.splitlines()[first - 1 : node.end_lineno]
+        indent = len(lines[0]) - len(lines[0].lstrip())
+        return [x[indent:] for x in lines]
+
+
+def _explicit_title(content: str) -> tuple[str | None, str]:
+    match = re.fullmatch(r"(?P<text>.*?)\s*<(?P<label>[\w-]+)>", content.strip())
+    if match:
+        return match.group("text"), match.group("label")
+    return None, content.strip()
+
+
+def _read_directive(lines: list[str], start: int, fence: str):
+    """The body lines and options of the directive opened on ``lines[start]``,
+    and the index after its closing fence."""
+    options, body = {}, []
+    i = start + 1
+    while i < len(lines) and _OPTION.match(lines[i]) and not body:
+        option = _OPTION.match(lines[i])
+        options[option.group("key")] = option.group("value")
+        i += 1
+    while i < len(lines) and lines[i].rstrip() != fence:
+        body.append(lines[i])
+        i += 1
+    if i == len(lines):
+        raise ConversionError(f"unclosed directive {lines[start]!r}")
+    return body, options, i + 1
+
+
+def datasets_used(code: str) -> list[str]:
+    """The datasets a chapter's code loads, in a fixed order."""
+    return sorted(
+        {name for loader, name in DATA_LOADERS.items() if f"{loader}(" in code}
+    )
+
+
+def setup_source(site: Site, datasets: list[str]) -> str:
+    """The first code cell of every notebook."""
+    lines = [
+        "# Set up this notebook on Colab or Binder: install the book's package",
+        "# (dlbook) and fetch the data this chapter uses. On a machine where",
+        "# dlbook is already installed it only checks that the data is present.",
+        "import importlib.util",
+        "import os",
+        "import subprocess",
+        "import sys",
+        "",
+        'if importlib.util.find_spec("dlbook") is None:',
+        "    source = os.environ.get(",
+        f'        "DLBOOK_PIP_SOURCE", "{site.pip_source()}"',
+        "    )",
+        "    subprocess.run(",
+        '        [sys.executable, "-m", "pip", "install", "--quiet", source],',
+        "        check=True,",
+        "    )",
+    ]
+    for name in datasets:
+        fetch = f'[sys.executable, "-m", "dlbook.data", "fetch", "{name}"]'
+        if name in UPSTREAM:
+            lines += [
+                f"if subprocess.run({fetch}).returncode != 0:",
+                "    # Without apt-get or npm, download from the dataset's own site.",
+                f'    subprocess.run([*{fetch}, "--upstream"], check=True)',
+            ]
+        else:
+            lines.append(f"subprocess.run({fetch}, check=True)")
+    return "\n".join(lines)
+
+
+def _intro_markdown(site: Site, docname: str, title: str) -> str:
+    page = site.page(docname)
+    return (
+        f"# {title}\n\n"
+        f"This notebook is a chapter of *{site.title}*; read it with its figures"
+        f" and outputs at [{page}]({page}).\n"
+        "The numbers in the text are those of the book's build (fixed seeds); a"
+        " run on other hardware or another PyTorch version gives close but not"
+        " always identical ones.\n\n"
+        "Run the setup cell first."
+    )
+
+
+_RAISES = """\
+try:
+{body}
+except Exception as error:  # This cell fails on purpose: the message is the point.
+    print(f"{{type(error).__name__}}: {{error}}")"""
+
+
+def convert(docname: str, site: Site, info: BuildInfo, root: Path = ROOT):
+    """The notebook of one chapter."""
+    source = root / f"{docname}.md"
+    notebook = jupytext.read(source, fmt="md:myst")
+    converter = Converter(docname, source, site, info)
+    cells = []
+    title = docname
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            text = converter.markdown(cell.source)
+            heading = re.match(r"^# (.+)$", text, flags=re.M)
+            if heading and title == docname:
+                title = heading.group(1)
+                text = text.replace(heading.group(0), "", 1).strip("\n")
+            if text.strip():
+                cells.append(nbformat.v4.new_markdown_cell(text))
+        elif cell.cell_type == "code":
+            tags = cell.metadata.get("tags", [])
+            body = cell.source
+            if "raises-exception" in tags:
+                indented = "\n".join("    " + x if x else x for x in body.splitlines())
+                body = _RAISES.format(body=indented)
+            new = nbformat.v4.new_code_cell(body)
+            kept = [t for t in tags if t in ("hide-input", "hide-output")]
+            if kept:
+                new.metadata["tags"] = kept
+            cells.append(new)
+    header = [
+        nbformat.v4.new_markdown_cell(_intro_markdown(site, docname, title)),
+        nbformat.v4.new_code_cell(setup_source(site, datasets_used(code))),
+    ]
+    result = nbformat.v4.new_notebook(cells=header + cells)
+    result.metadata = {
+        "kernelspec": {
+            "display_name": "Python 3",
+            "language": "python",
+            "name": "python3",
+        },
+        "language_info": {"name": "python"},
+        "colab": {"provenance": []},
+    }
+    # Stable ids, so that regenerating an unchanged chapter changes nothing.
+    for number, cell in enumerate(result.cells):
+        cell.id = f"cell-{number}"
+    return result
+
+
+def build_all(out: Path, build: Path, root: Path = ROOT) -> list[Path]:
+    """Write every chapter's notebook under ``out``; return their paths."""
+    site = load_site(root)
+    info = BuildInfo.load(build, root / "references.bib")
+    written = []
+    staging = out.with_name(out.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    for docname in chapters(root):
+        notebook = convert(docname, site, info, root)
+        path = staging / f"{docname}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, path)
+        written.append(out / f"{docname}.ipynb")
+    # Replace the old notebooks only once every chapter converted.
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)
+    write_binder_config(out.parent / "binder", site, root)
+    return written
+
+
+def write_binder_config(folder: Path, site: Site, root: Path = ROOT) -> None:
+    """Binder builds the published branch: give it the book's pinned
+    requirements, npm for the datasets npm carries, and the package."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(root / "requirements.txt", folder / "requirements.txt")
+    (folder / "apt.txt").write_text("npm\n")
+    datasets = " ".join(sorted(DATA_LOADERS.values()))
+    (folder / "postBuild").write_text(
+        "#!/bin/bash\n"
+        "# Install the book's package and fetch what can be fetched without root.\n"
+        "set -euo pipefail\n"
+        f'python -m pip install --no-deps "{site.pip_source().split(" @ ", 1)[1]}"\n'
+        f"for name in {datasets}; do\n"
+        '  python -m dlbook.data fetch "$name" ||'
+        ' python -m dlbook.data fetch "$name" --upstream || true\n'
+        "done\n"
+    )
+    (folder / "postBuild").chmod(0o755)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", type=Path, default=ROOT / "_build")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    out = args.out or args.build / "html" / "notebooks"
+    try:
+        written = build_all(out, args.build)
+    except ConversionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"{len(written)} notebooks in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
