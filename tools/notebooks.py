@@ -17,6 +17,7 @@ The repository and the published site are read from `_config.yml`
 
 import argparse
 import ast
+import json
 import pickle
 import re
 import shutil
@@ -79,10 +80,12 @@ class BuildInfo:
             secnumbers=dict(env.toc_secnumbers),
             citations=_read_bibliography(bibfile),
         )
+        # myst-nb keeps each page's glued values beside its executed notebook.
         executed = build / "jupyter_execute"
-        for path in executed.rglob("*.ipynb"):
-            docname = path.relative_to(executed).with_suffix("").as_posix()
-            info.glue[docname] = _glued_values(nbformat.read(path, as_version=4))
+        for path in executed.rglob("*.glue.json"):
+            docname = path.relative_to(executed).as_posix().removesuffix(".glue.json")
+            glued = json.loads(path.read_text())
+            info.glue[docname] = {name: out["data"] for name, out in glued.items()}
         return info
 
 
@@ -108,16 +111,6 @@ def _read_bibliography(bibfile: Path) -> dict:
             entry.fields.get("year", "n.d."),
         )
     return entries
-
-
-def _glued_values(notebook) -> dict:
-    values = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None:
-                values[name] = output["data"]
-    return values
 
 
 class Converter:
@@ -230,15 +223,16 @@ class Converter:
             fence = _FENCE.match(line)
             if fence:
                 body, options, i = _read_directive(lines, i, fence.group("fence"))
-                out.extend(
-                    self.directive(
-                        fence.group("name"), fence.group("arg"), options, body
-                    )
+                block = self.directive(
+                    fence.group("name"), fence.group("arg"), options, body
                 )
+                if block:
+                    # A directive is a block of its own: blank lines around it.
+                    out.extend(["", *block, ""])
                 continue
             out.append(self.roles(line))
             i += 1
-        return "\n".join(out).strip("\n")
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
 
     def directive(
         self, name: str, arg: str, options: dict, body: list[str]
@@ -368,10 +362,10 @@ def setup_source(site: Site, datasets: list[str]) -> str:
         "import subprocess",
         "import sys",
         "",
+        "# The package, from the book's repository (DLBOOK_PIP_SOURCE overrides).",
+        f'PACKAGE = "{site.pip_source()}"',
         'if importlib.util.find_spec("dlbook") is None:',
-        "    source = os.environ.get(",
-        f'        "DLBOOK_PIP_SOURCE", "{site.pip_source()}"',
-        "    )",
+        '    source = os.environ.get("DLBOOK_PIP_SOURCE", PACKAGE)',
         "    subprocess.run(",
         '        [sys.executable, "-m", "pip", "install", "--quiet", source],',
         "        check=True,",
