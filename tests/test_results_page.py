@@ -48,3 +48,18 @@ def test_a_table_with_no_matching_result_fails_the_build(tmp_path):
     result = build_book(tmp_path, pages)
     assert result.returncode != 0
     assert "no chapter recorded a result on 'CIFAR-10'" in result.stdout + result.stderr
+
+
+def test_reference_rows_match_exactly_or_a_models_configuration():
+    from results_page import match_record
+
+    records = {
+        ("Fashion-MNIST", "MLP", "test accuracy"): "mlp",
+        ("Fashion-MNIST", "ResNet-18 (preview: 32 px)", "test accuracy"): "resnet",
+        ("Fashion-MNIST", "ResNet-180", "test accuracy"): "other",
+    }
+    key = {"dataset": "Fashion-MNIST", "metric": "test accuracy"}
+    assert match_record(records, {**key, "model": "MLP"}) == "mlp"
+    assert match_record(records, {**key, "model": "ResNet-18"}) == "resnet"
+    assert match_record(records, {**key, "model": "ResNet"}) is None
+    assert match_record(records, {**key, "model": "MLP", "metric": "loss"}) is None

@@ -123,15 +123,16 @@ class ResultsTable(SphinxDirective):
         ]
         for ref in references:
             key = ref.get("ours")
-            mine = (
-                ours.get((key["dataset"], key["model"], key["metric"])) if key else None
-            )
+            mine = match_record(ours, key) if key else None
             if mine is None:
                 book = "not in the book yet"
             else:
                 epochs = f", {mine.epochs} epochs" if mine.epochs else ""
-                link = f"{{doc}}`chapter </{mine.chapter}>`"
-                book = f"{_format_value(mine)}{epochs} ({link})"
+                # A preview's configuration, if the record's model name has one.
+                setup = mine.model[len(key["model"]) :].strip().replace("|", r"\|")
+                link = f"({{doc}}`chapter </{mine.chapter}>`)"
+                parts = [f"{_format_value(mine)}{epochs}", setup, link]
+                book = " ".join(part for part in parts if part)
             rows += [
                 f"* - {_cell(ref['experiment'])}",
                 f"  - {_cell(ref['setup'])}",
@@ -140,6 +141,21 @@ class ResultsTable(SphinxDirective):
                 f"  - {book}",
             ]
         return [*rows, ":::"]
+
+
+def match_record(records: dict, key: dict):
+    """The record a reference row names: exactly, or one whose model name adds
+    its configuration in parentheses ("ResNet-18 (preview: 32 px)" for
+    "ResNet-18"), as chapters with a full and a preview configuration do."""
+    exact = records.get((key["dataset"], key["model"], key["metric"]))
+    if exact is not None:
+        return exact
+    for (dataset, model, metric), record in records.items():
+        if (dataset, metric) == (key["dataset"], key["metric"]) and model.startswith(
+            key["model"] + " ("
+        ):
+            return record
+    return None
 
 
 def _pages_with_tables(app, env) -> list[str]:
