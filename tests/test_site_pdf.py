@@ -22,9 +22,10 @@ def text():
 
 
 def test_every_chapter_title_is_in_the_pdf(text):
+    # The root page (the preface) opens the PDF without a chapter heading.
     missing = [
         title
-        for title in map(chapter_title, all_pages())
+        for title in map(chapter_title, all_pages()[1:])
         if re.sub(r"\s+", " ", title) not in text
     ]
     assert missing == []

@@ -67,15 +67,20 @@ def add_buttons(app, pagename, templatename, context, doctree):
                 ],
             }
         )
-    buttons.append(
-        {
-            "type": "group",
-            "tooltip": "Download",
-            "icon": "fas fa-download",
-            "label": "book-download-buttons",
-            "buttons": downloads,
-        }
-    )
+    # Into the theme's download menu (page source, print to PDF), if it has one.
+    menu = next((b for b in buttons if b.get("label") == "download-buttons"), None)
+    if menu is not None:
+        menu["buttons"] = [*downloads, *menu["buttons"]]
+    else:
+        buttons.append(
+            {
+                "type": "group",
+                "tooltip": "Download",
+                "icon": "fas fa-download",
+                "label": "download-buttons",
+                "buttons": downloads,
+            }
+        )
 
 
 def remember_site(app):

@@ -31,14 +31,18 @@ def use_local_mathjax(app, config):
 def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
     seen, unique = set(), []
     for script in context.get("script_files", []):
-        key = (str(script), repr(sorted(getattr(script, "attributes", {}).items())))
-        if key not in seen:
-            seen.add(key)
+        # An inline script's file name is None or "" depending on who added it.
+        attributes = getattr(script, "attributes", {})
+        key = (getattr(script, "filename", script) or "", sorted(attributes.items()))
+        if repr(key) not in seen:
+            seen.add(repr(key))
             unique.append(script)
     context["script_files"] = unique
 
 
 def setup(app):
     app.connect("config-inited", use_local_mathjax)
+    # Early: Sphinx stops calling html-page-context handlers at the first one
+    # that returns a template name, as some theme handlers do.
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
