@@ -9,7 +9,6 @@ meant for a GPU runtime.
 """
 
 import json
-import os
 import subprocess
 import sys
 import sysconfig
@@ -57,7 +56,7 @@ def kernel(tmp_path_factory):
         capture_output=True,
         text=True,
     )
-    assert probe.stdout.strip() == "None", probe.stderr
+    assert probe.stdout.strip() == "True", probe.stderr
     spec_dir = base / "kernels" / "colab"
     spec_dir.mkdir(parents=True)
     argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
@@ -95,4 +94,6 @@ def test_notebook_runs_from_a_fresh_kernel(docname, kernel, tmp_path, monkeypatc
         if output.get("output_type") == "error"
     ]
     assert errors == []
-    assert os.listdir(tmp_path / "results") or "ResultsLog" not in path.read_text()
+    # A chapter that records results recorded them in this run too.
+    if "ResultsLog(" in path.read_text():
+        assert any((tmp_path / "results").iterdir())

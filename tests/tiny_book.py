@@ -39,7 +39,9 @@ def build_book(
 
     Chapters record results into ``root/_build/results``.
     """
-    for name in ("_config.yml", "references.bib"):
+    # The configuration and the files it names.
+    for name in ("_config.yml", "references.bib", "book/favicon.svg"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, root / name)
     shutil.copytree(ROOT / "tools", root / "tools", dirs_exist_ok=True)
     names = list(pages)
