@@ -7,23 +7,13 @@ import pytest
 
 from notebooks import BuildInfo, Converter, convert, datasets_used, setup_source
 from publishing import ConversionError, Site
+from tiny_book import HEADER
 
 SITE = Site(repo_url="https://github.com/someone/the-book", branch="main")
 DOC = "book/part/chapter"
 
-CHAPTER = textwrap.dedent(
+CHAPTER = HEADER + textwrap.dedent(
     """\
-    ---
-    jupytext:
-      text_representation:
-        extension: .md
-        format_name: myst
-    kernelspec:
-      display_name: Python 3
-      language: python
-      name: python3
-    ---
-
     (sec-chapter)=
     # A chapter
 
