@@ -7,6 +7,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from dlbook.text import pad_batch
 from dlbook.training import SequenceCrossEntropyLoss, fit
 from dlbook.translation import (
     BOS,
@@ -14,6 +15,7 @@ from dlbook.translation import (
     PAD,
     Seq2Seq,
     beam_search,
+    beam_search_batch,
     collate_pairs,
     corpus_bleu,
     encode_pairs,
@@ -207,3 +209,146 @@ def test_a_tiny_translator_learns_and_decodes():
     assert (
         data.tgt_vocab.decode(beam_search(model, src_t, src_len, bos, eos)) == expected
     )
+
+
+class TinyAttentionTranslator(Seq2Seq):
+    """Attends over the padded source; its state is the target prefix, as a
+    Transformer's is, and its memory a tuple, as Bahdanau attention's is."""
+
+    def __init__(self, src_vocab, tgt_vocab, hidden=16):
+        super().__init__()
+        self.src_embed = nn.Embedding(src_vocab, hidden)
+        self.tgt_embed = nn.Embedding(tgt_vocab, hidden)
+        self.out = nn.Linear(hidden, tgt_vocab)
+
+    def encode(self, src, src_len):
+        # (batch, src_len): True at the real tokens
+        mask = torch.arange(src.shape[1])[None] < src_len[:, None]
+        return self.src_embed(src), mask
+
+    def init_state(self, memory, src_len):
+        return torch.empty(len(memory[0]), 0, dtype=torch.long)
+
+    def step(self, tokens, state, memory, src_len):
+        values, mask = memory
+        prefix = torch.cat([state, tokens[:, None]], dim=1)  # (batch, t + 1)
+        query = self.tgt_embed(prefix).sum(dim=1)  # (batch, hidden)
+        scores = (values @ query[:, :, None])[:, :, 0]  # (batch, src_len)
+        weights = scores.masked_fill(~mask, -math.inf).softmax(dim=-1)
+        context = (weights[:, :, None] * values).sum(dim=1)  # (batch, hidden)
+        return self.out(torch.tanh(query + context)), prefix
+
+    def reorder(self, state, memory, src_len, index):
+        return state[index], tuple(part[index] for part in memory), src_len[index]
+
+
+SRC_VOCAB, TGT_VOCAB, TOY_BOS, TOY_EOS = 12, 15, 0, 1
+
+
+def random_translators():
+    """Untrained translators whose outputs end at varied lengths: their output
+    layers are scaled up so that the next-token distributions are peaked."""
+    torch.manual_seed(0)
+    models = [
+        TinyGRUTranslator(SRC_VOCAB, TGT_VOCAB, hidden=16),
+        TinyAttentionTranslator(SRC_VOCAB, TGT_VOCAB),
+    ]
+    with torch.no_grad():
+        for model in models:
+            model.out.weight.mul_(4)
+            model.out.bias[TOY_EOS] += 1.5
+    return models
+
+
+def random_sources(n=10, seed=0):
+    """A padded batch of ``n`` sources of lengths 1 to 8, and the sources alone."""
+    rng = random.Random(seed)
+    sentences = [
+        [rng.randrange(2, SRC_VOCAB) for _ in range(rng.randint(1, 8))]
+        for _ in range(n)
+    ]
+    src, src_len = pad_batch(sentences, pad_index=0)
+    return src, src_len, sentences
+
+
+def test_batched_beam_search_equals_beam_search_sentence_by_sentence():
+    src, src_len, sentences = random_sources()
+    lengths_seen = set()
+    for model in random_translators():
+        for beam_size in (1, 2, 4):
+            for ban in ((), (2, 5)):
+                options = dict(beam_size=beam_size, max_len=12, ban=ban)
+                batched = beam_search_batch(
+                    model, src, src_len, TOY_BOS, TOY_EOS, **options
+                )
+                one_by_one = [
+                    beam_search(
+                        model,
+                        torch.tensor([s]),
+                        torch.tensor([len(s)]),
+                        TOY_BOS,
+                        TOY_EOS,
+                        **options,
+                    )
+                    for s in sentences
+                ]
+                assert batched == one_by_one, (type(model).__name__, options)
+                assert not any(token in ban for out in batched for token in out)
+                lengths_seen.update(map(len, batched))
+    # The comparison covered sentences that stop early and ones cut at max_len.
+    assert min(lengths_seen) < 6 and 12 in lengths_seen
+
+
+def test_batched_beam_search_with_one_beam_is_greedy_decoding():
+    src, src_len, _ = random_sources(seed=1)
+    for model in random_translators():
+        for ban in ((), (3,)):
+            greedy = greedy_decode(
+                model, src, src_len, TOY_BOS, TOY_EOS, max_len=12, ban=ban
+            )
+            batched = beam_search_batch(
+                model, src, src_len, TOY_BOS, TOY_EOS, beam_size=1, max_len=12, ban=ban
+            )
+            assert batched == greedy
+
+
+def test_batched_beam_search_finds_what_greedy_misses():
+    model = TableModel(TABLE)
+    src, src_len = torch.zeros(3, 2, dtype=torch.long), torch.tensor([2, 1, 2])
+    assert beam_search_batch(model, src, src_len, 0, 1, beam_size=2) == [[3]] * 3
+    # Without "b", the only way to end goes through "a".
+    assert (
+        beam_search_batch(model, src, src_len, 0, 1, beam_size=2, ban=[3]) == [[2]] * 3
+    )
+
+
+# Tokens: 0 BOS, 1 EOS, 2 "a", 3 "b", 4 "c". With two beams, "" and "b" end by
+# the second step, so the search stops there and returns "" (normalised score
+# -1.14), although "b c" would have ended one step later with -0.56.
+EARLY_STOP_TABLE = [
+    [1e-9, 0.32, 0.28, 0.4, 1e-9],
+    [0.2, 0.2, 0.2, 0.2, 0.2],
+    [1e-9, 0.5, 0.25, 0.25, 1e-9],
+    [1e-9, 0.3, 1e-9, 1e-9, 0.7],
+    [1e-9, 0.98, 0.01, 0.01, 1e-9],
+]
+
+
+def test_batched_beam_search_stops_where_beam_search_stops():
+    model = TableModel(EARLY_STOP_TABLE)
+    src, src_len = torch.zeros(2, 3, dtype=torch.long), torch.tensor([3, 1])
+    assert beam_search(model, src[:1], src_len[:1], 0, 1, beam_size=2) == []
+    assert beam_search_batch(model, src, src_len, 0, 1, beam_size=2) == [[], []]
+
+
+def test_batched_beam_search_rejects_bad_input():
+    model = TableModel(TABLE)
+    src, src_len = torch.zeros(2, 2, dtype=torch.long), torch.tensor([2, 2])
+    with pytest.raises(ValueError, match="need src"):
+        beam_search_batch(model, src[0], src_len, 0, 1)
+    with pytest.raises(ValueError, match="need src"):
+        beam_search_batch(model, src, src_len[:1], 0, 1)
+    with pytest.raises(ValueError, match="beam_size must be at least 1, got 0"):
+        beam_search_batch(model, src, src_len, 0, 1, beam_size=0)
+    with pytest.raises(ValueError, match="larger than the 2 tokens"):
+        beam_search_batch(model, src, src_len, 0, 1, beam_size=3, ban=[2, 2, 3])

@@ -246,6 +246,128 @@ def beam_search(
     return max(candidates, key=normalised)[0]
 
 
+def _best_hypothesis(
+    hypotheses: list[tuple[list[int], float]], length_penalty: float
+) -> list[int]:
+    """The tokens of the hypothesis with the best length-normalised score, ranked
+    as :func:`beam_search` ranks them (the first one on a tie)."""
+
+    def normalised(hypothesis):
+        tokens, score = hypothesis
+        return score / max(len(tokens) + 1, 1) ** length_penalty
+
+    return max(hypotheses, key=normalised)[0]
+
+
+@torch.no_grad()
+def beam_search_batch(
+    model: Seq2Seq,
+    src: torch.Tensor,
+    src_len: torch.Tensor,
+    bos: int,
+    eos: int,
+    beam_size: int = 4,
+    max_len: int = 30,
+    length_penalty: float = 0.75,
+    ban: Sequence[int] = (),
+) -> list[list[int]]:
+    """Beam search for a batch of sources: for each, what :func:`beam_search`
+    returns for it alone, in one decoder call per step for the whole batch.
+
+    Every sentence owns ``beam_size`` consecutive rows of the decoder's batch,
+    one per live hypothesis; a row whose hypothesis has ended scores ``-inf``,
+    so that its continuations are never chosen. Each step ranks the
+    ``beam_size * vocab`` continuations of every sentence together and keeps
+    its best ``beam_size``, exactly as :func:`beam_search` does, and a sentence
+    leaves the batch once :func:`beam_search` would stop on it (``beam_size``
+    hypotheses finished, or none left alive). Returns one list of target
+    indices per source, without ``<bos>`` and ``<eos>``.
+
+    The results are :func:`beam_search`'s as long as the decoder computes each
+    row as it would alone; a kernel that rounds differently in a larger batch
+    can, rarely, swap two near-equal hypotheses. At least ``beam_size`` tokens
+    must be allowed (not in ``ban``).
+    """
+    _check_inputs(src, src_len)
+    if beam_size < 1:
+        raise ValueError(f"beam_size must be at least 1, got {beam_size}")
+    model.eval()
+    device = src.device
+    memory = model.encode(src, src_len)
+    state = model.init_state(memory, src_len)
+    lengths = src_len
+    results = [[] for _ in range(len(src))]
+    # Per source: its live hypotheses, best first, as (tokens, log-probability),
+    # and its finished ones. `active` lists the sources still in the batch.
+    beams = [[([], 0.0)] for _ in range(len(src))]
+    finished = [[] for _ in range(len(src))]
+    active = list(range(len(src)))
+    tokens = torch.full((len(src),), bos, dtype=torch.long, device=device)
+    # (active, slots): one slot per source before the first step; the scores
+    # are built as beam_search builds them, so that the sums match bit for bit.
+    scores = torch.zeros(len(src), 1, device=device)
+    for _ in range(max_len):
+        logits, state = model.step(tokens, state, memory, lengths)
+        # (active * slots, vocab)
+        log_probs = _banned(torch.log_softmax(logits, dim=-1), ban)
+        vocab_size = log_probs.shape[1]
+        allowed = vocab_size - len(set(ban))
+        if allowed < beam_size:
+            raise ValueError(
+                f"beam_size={beam_size} is larger than the {allowed} tokens that"
+                " are not banned; use a smaller beam"
+            )
+        slots = scores.shape[1]
+        # (active * slots, vocab) -> (active, slots * vocab): one row per source
+        candidates = (scores.reshape(-1, 1) + log_probs).reshape(len(active), -1)
+        top = candidates.topk(beam_size, dim=1)  # (active, beam_size)
+        index, next_tokens, next_scores, still_active = [], [], [], []
+        for row, (source, values, flats) in enumerate(
+            zip(active, top.values.tolist(), top.indices.tolist(), strict=True)
+        ):
+            next_beams, parents = [], []
+            for score, flat in zip(values, flats, strict=True):
+                if score == -math.inf:
+                    # Only an ended slot, or a token the model itself rules
+                    # out, scores -inf; beam_search never reaches one when
+                    # enough tokens are allowed.
+                    continue
+                slot, token = divmod(flat, vocab_size)
+                prefix = beams[source][slot][0]
+                if token == eos:
+                    finished[source].append((prefix, score))
+                else:
+                    next_beams.append(([*prefix, token], score))
+                    parents.append(row * slots + slot)
+            if not next_beams or len(finished[source]) >= beam_size:
+                results[source] = _best_hypothesis(
+                    finished[source] or beams[source], length_penalty
+                )
+                continue
+            beams[source] = next_beams
+            still_active.append(source)
+            # Ended slots copy the best hypothesis's row and score -inf.
+            empty = beam_size - len(next_beams)
+            live_tokens = [prefix[-1] for prefix, _ in next_beams]
+            index += parents + parents[:1] * empty
+            next_tokens += live_tokens + live_tokens[:1] * empty
+            next_scores.append([s for _, s in next_beams] + [-math.inf] * empty)
+        active = still_active
+        if not active:
+            break
+        state, memory, lengths = model.reorder(
+            state, memory, lengths, torch.tensor(index, device=device)
+        )
+        tokens = torch.tensor(next_tokens, device=device)
+        scores = torch.tensor(next_scores, device=device)
+    # Sources still searching after max_len steps.
+    for source in active:
+        results[source] = _best_hypothesis(
+            finished[source] or beams[source], length_penalty
+        )
+    return results
+
+
 def corpus_bleu(
     references: Sequence[Sequence[str]],
     hypotheses: Sequence[Sequence[str]],
