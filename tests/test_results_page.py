@@ -63,3 +63,26 @@ def test_reference_rows_match_exactly_or_a_models_configuration():
     assert match_record(records, {**key, "model": "ResNet-18"}) == "resnet"
     assert match_record(records, {**key, "model": "ResNet"}) is None
     assert match_record(records, {**key, "model": "MLP", "metric": "loss"}) is None
+
+
+def test_reference_rows_name_a_dataset_model_and_metric():
+    import yaml
+
+    from results_page import reference_problems
+    from site_paths import ROOT
+
+    shipped = yaml.safe_load(
+        (ROOT / "book" / "back-matter" / "reference-results.yml").read_text()
+    )
+    assert reference_problems(shipped) == []
+    # An unquoted comma in a flow mapping splits the dataset into two keys.
+    broken = yaml.safe_load(
+        "- experiment: translation\n"
+        "  ours: {dataset: German-English (Ding, seeded split), model: GRU,"
+        " metric: test BLEU}\n"
+    )
+    (problem,) = reference_problems(broken)
+    assert problem.startswith("translation: 'ours' must have exactly")
+    assert "quote values" in problem
+    empty = [{"experiment": "x", "ours": {"dataset": "", "model": "m", "metric": "a"}}]
+    assert reference_problems(empty) == ["x: 'ours' values must be non-empty strings"]

@@ -108,6 +108,9 @@ class ResultsTable(SphinxDirective):
         )
         self.env.note_dependency(str(path))
         references = yaml.safe_load(path.read_text())
+        problems = reference_problems(references)
+        if problems:
+            raise self.error(f"{path.name}: " + "; ".join(problems))
         ours = {(r.dataset, r.model, r.metric): r for r in _book_results(self.env)}
         rows = [
             ":::{list-table} Published results and this book's number for the same"
@@ -141,6 +144,30 @@ class ResultsTable(SphinxDirective):
                 f"  - {book}",
             ]
         return [*rows, ":::"]
+
+
+OURS_FIELDS = ("dataset", "metric", "model")
+
+
+def reference_problems(references: list) -> list[str]:
+    """What is wrong with the rows of ``reference-results.yml``: every ``ours``
+    must name exactly a dataset, a model and a metric, as strings. (An unquoted
+    comma inside a YAML flow mapping silently splits a value into two keys.)"""
+    problems = []
+    for number, ref in enumerate(references, start=1):
+        key = ref.get("ours")
+        if key is None:
+            continue
+        name = ref.get("experiment", f"row {number}")
+        if not isinstance(key, dict) or tuple(sorted(key)) != OURS_FIELDS:
+            fields = sorted(key) if isinstance(key, dict) else key
+            problems.append(
+                f"{name}: 'ours' must have exactly the keys dataset, model and"
+                f" metric, got {fields!r} (quote values that contain a comma)"
+            )
+        elif not all(isinstance(value, str) and value for value in key.values()):
+            problems.append(f"{name}: 'ours' values must be non-empty strings")
+    return problems
 
 
 def match_record(records: dict, key: dict):
