@@ -130,7 +130,8 @@ class ResultsTable(SphinxDirective):
             if mine is None:
                 book = "not in the book yet"
             else:
-                epochs = f", {mine.epochs} epochs" if mine.epochs else ""
+                unit = "epoch" if mine.epochs == 1 else "epochs"
+                epochs = f", {mine.epochs} {unit}" if mine.epochs else ""
                 # A preview's configuration, if the record's model name has one.
                 setup = mine.model[len(key["model"]) :].strip().replace("|", r"\|")
                 link = f"({{doc}}`chapter </{mine.chapter}>`)"
