@@ -16,6 +16,7 @@ from dlbook.translation import (
     Seq2Seq,
     beam_search,
     beam_search_batch,
+    best_hypothesis,
     collate_pairs,
     corpus_bleu,
     encode_pairs,
@@ -352,3 +353,14 @@ def test_batched_beam_search_rejects_bad_input():
         beam_search_batch(model, src, src_len, 0, 1, beam_size=0)
     with pytest.raises(ValueError, match="larger than the 2 tokens"):
         beam_search_batch(model, src, src_len, 0, 1, beam_size=3, ban=[2, 2, 3])
+
+
+def test_best_hypothesis_normalises_by_length():
+    short, long = ([5], -2.0), ([5, 6, 7], -3.0)
+    # Raw log-probability prefers the short output; per token (-1.0 vs -0.75),
+    # the long one wins.
+    assert best_hypothesis([short, long], length_penalty=0.0) == [5]
+    assert best_hypothesis([short, long], length_penalty=1.0) == [5, 6, 7]
+    assert best_hypothesis([([1], -1.0), ([2], -1.0)], length_penalty=0.75) == [1]
+    with pytest.raises(ValueError, match="at least one"):
+        best_hypothesis([], length_penalty=0.75)

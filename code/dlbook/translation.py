@@ -237,24 +237,21 @@ def beam_search(
         index = torch.tensor(keep, device=src.device)
         state, memory, lengths = model.reorder(state, memory, lengths, index)
         tokens = torch.tensor(next_tokens, device=src.device)
-    candidates = finished or beams
-
-    def normalised(hypothesis):
-        tokens, score = hypothesis
-        return score / max(len(tokens) + 1, 1) ** length_penalty
-
-    return max(candidates, key=normalised)[0]
+    return best_hypothesis(finished or beams, length_penalty)
 
 
-def _best_hypothesis(
+def best_hypothesis(
     hypotheses: list[tuple[list[int], float]], length_penalty: float
 ) -> list[int]:
-    """The tokens of the hypothesis with the best length-normalised score, ranked
-    as :func:`beam_search` ranks them (the first one on a tie)."""
+    """The tokens of the ``(tokens, log-probability)`` pair with the best
+    length-normalised score, ``log-probability / (len(tokens) + 1) **
+    length_penalty`` (the ``+ 1`` counts the ``<eos>``); the first on a tie."""
+    if not hypotheses:
+        raise ValueError("best_hypothesis needs at least one hypothesis")
 
     def normalised(hypothesis):
         tokens, score = hypothesis
-        return score / max(len(tokens) + 1, 1) ** length_penalty
+        return score / (len(tokens) + 1) ** length_penalty
 
     return max(hypotheses, key=normalised)[0]
 
@@ -340,7 +337,7 @@ def beam_search_batch(
                     next_beams.append(([*prefix, token], score))
                     parents.append(row * slots + slot)
             if not next_beams or len(finished[source]) >= beam_size:
-                results[source] = _best_hypothesis(
+                results[source] = best_hypothesis(
                     finished[source] or beams[source], length_penalty
                 )
                 continue
@@ -362,7 +359,7 @@ def beam_search_batch(
         scores = torch.tensor(next_scores, device=device)
     # Sources still searching after max_len steps.
     for source in active:
-        results[source] = _best_hypothesis(
+        results[source] = best_hypothesis(
             finished[source] or beams[source], length_penalty
         )
     return results
