@@ -105,13 +105,13 @@ def test_strict_mode_refuses_a_stale_record(book):
     change_requirements(book)
     cache = book / "_build" / ".jupyter_cache"
     with pytest.raises(SystemExit, match="make gpu-outputs"):
-        prepare(book, cache, strict=True)
-    prepare(book, cache, strict=False)  # a preview build is allowed
+        prepare(book, cache, book / "results", strict=True)
+    prepare(book, cache, book / "results", strict=False)  # a preview build is allowed
 
 
 def test_a_fresh_record_is_rendered_without_executing(book):
     fake_record(book)
-    prepare(book, book / "_build" / ".jupyter_cache", strict=True)
+    prepare(book, book / "_build" / ".jupyter_cache", book / "results", strict=True)
     result = build_book(book, {"intro": "Intro.\n", CHAPTER: CELL}, header=GPU_HEADER)
     assert result.returncode == 0, result.stdout + result.stderr
     html = (book / "_build" / "html" / "ch" / "big.html").read_text()
@@ -124,9 +124,67 @@ def test_a_stale_record_runs_the_chapter_and_says_so(book):
     change_requirements(book)
     cell = "```{code-cell} ipython3\nprint('preview ran')\n```\n"
     write_chapter(book, cell=cell)
-    prepare(book, book / "_build" / ".jupyter_cache")
+    prepare(book, book / "_build" / ".jupyter_cache", book / "results")
     result = build_book(book, {"intro": "Intro.\n", CHAPTER: cell}, header=GPU_HEADER)
     assert result.returncode == 0, result.stdout + result.stderr
     html = (book / "_build" / "html" / "ch" / "big.html").read_text()
     assert "preview ran" in html
     assert "CPU preview" in html
+
+
+# Writes a results file where dlbook.results would, as a chapter does.
+RESULTS_CELL = """```{code-cell} ipython3
+import os, pathlib
+folder = pathlib.Path(os.environ["DLBOOK_RESULTS"])
+(folder / "ch__big.json").write_text('[{"value": 0.93}]')
+print("ran on the fake GPU")
+```
+"""
+
+
+def run_record_steps(book, tmp_path, monkeypatch):
+    """export, execute (with a fake GPU) and import, as on two machines."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    fake = {"gpu": "Fake GPU 80GB", "torch": "2.11.0", "cuda": "13.0"}
+    monkeypatch.setattr(gpu_outputs, "_environment", lambda: fake)
+    monkeypatch.setenv("DLBOOK_RESULTS", str(tmp_path / "unused"))
+    exported, executed = tmp_path / "exported", tmp_path / "executed"
+    gpu_outputs.export(book, [CHAPTER], exported)
+    assert gpu_outputs.execute(book, exported, executed, sharing=2) == [CHAPTER]
+    return executed
+
+
+def test_export_execute_import_make_a_fresh_record_with_results(
+    book, tmp_path, monkeypatch
+):
+    write_chapter(book, cell=RESULTS_CELL)
+    executed = run_record_steps(book, tmp_path, monkeypatch)
+    assert gpu_outputs.import_records(book, executed) == [CHAPTER]
+    s = status(book, CHAPTER)
+    assert s.fresh
+    assert s.provenance["gpu_shared_with"] == 2
+    assert "while 2 other chapters ran on the same GPU" in gpu_outputs.notice(s)
+    notebook_path, _ = gpu_outputs._record_paths(book, CHAPTER)
+    outputs = [
+        o for c in nbformat.read(notebook_path, 4).cells for o in c.get("outputs", [])
+    ]
+    assert "ran on the fake GPU" in outputs[0]["text"]
+    results = book / "_build" / "results"
+    prepare(book, book / "_build" / ".jupyter_cache", results, strict=True)
+    assert json.loads((results / "ch__big.json").read_text()) == [{"value": 0.93}]
+
+
+def test_import_refuses_outputs_of_changed_sources(book, tmp_path, monkeypatch):
+    write_chapter(book, cell=RESULTS_CELL)
+    executed = run_record_steps(book, tmp_path, monkeypatch)
+    change_package(book)
+    with pytest.raises(SystemExit, match="changed since these chapters were exported"):
+        gpu_outputs.import_records(book, executed)
+    assert status(book, CHAPTER).state == "missing"
+
+
+def test_export_refuses_a_chapter_that_needs_no_gpu(book, tmp_path):
+    with pytest.raises(SystemExit, match="not a GPU chapter"):
+        gpu_outputs.export(book, ["intro"], tmp_path / "exported")

@@ -9,13 +9,22 @@ On a machine with CUDA, ``record`` (``make gpu-outputs``) executes every such
 chapter and stores the executed notebook in ``gpu-records/`` with its provenance:
 GPU model, torch and CUDA versions, date, wall time, and the fingerprints of
 everything the outputs depend on (the chapter's code cells, the ``dlbook``
-package, the pinned requirements).
+package, the pinned requirements), and the headline results the chapter recorded
+(:mod:`dlbook.results`).
+
+``record`` is three steps, which can also run on different machines when the GPU
+machine lacks the book's build tools: ``export`` writes each chapter as the
+notebook the build reads, with its fingerprints; ``execute`` runs exported
+notebooks (it needs only torch, nbformat, nbclient and a Jupyter kernel) and
+writes the executed notebooks with their provenance; ``import`` checks that the
+fingerprints still match the sources and copies the results into ``gpu-records/``.
 
 Before every build, ``prepare`` puts each *fresh* record into the execution
-cache, so the build renders the recorded outputs instead of executing the
-chapter. A chapter whose record is missing or stale executes on the build
-machine; on a CPU it runs the reduced "CPU preview" configuration it declares
-itself (it checks ``torch.cuda.is_available()``). ``DLBOOK_GPU_STRICT=1`` turns a
+cache and its results beside the other chapters', so the build renders the
+recorded outputs instead of executing the chapter. A chapter whose record is
+missing or stale executes on the build machine; on a CPU it runs the reduced
+"CPU preview" configuration it declares itself (it checks
+``torch.cuda.is_available()``). ``DLBOOK_GPU_STRICT=1`` turns a
 missing or stale record into an error, for publishing. ``check``
 (``make gpu-check``) reports each GPU chapter as fresh, stale or missing, and why.
 The Sphinx extension in this module puts the provenance, or the preview notice,
@@ -132,9 +141,30 @@ def fingerprints(root: Path, chapter: str) -> dict[str, str]:
     }
 
 
+def _stem(chapter: str) -> str:
+    """The file name stem of a chapter's record, as :mod:`dlbook.results` names
+    the chapter's results file."""
+    return chapter.replace("/", "__")
+
+
 def _record_paths(root: Path, chapter: str) -> tuple[Path, Path]:
-    stem = root / RECORDS / chapter.replace("/", "__")
+    stem = root / RECORDS / _stem(chapter)
     return stem.with_suffix(".ipynb"), stem.with_suffix(".json")
+
+
+def _results_path(root: Path, chapter: str) -> Path:
+    """The results the chapter recorded while its record was made."""
+    return root / RECORDS / f"{_stem(chapter)}.results.json"
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(target.suffix + ".tmp")
+    try:
+        tmp.write_text(text)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def status(root: Path, chapter: str) -> Status:
@@ -168,47 +198,160 @@ def _environment() -> dict:
     }
 
 
-def record(root: Path, chapters: list[str], timeout: int = 3600) -> None:
-    """Execute ``chapters`` here (CUDA required) and write their records."""
+def export(root: Path, chapters: list[str], folder: Path) -> None:
+    """Write each chapter as the notebook the build reads, with its fingerprints,
+    to ``folder`` (``<stem>.ipynb`` and ``<stem>.json``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for chapter in chapters:
+        path = root / f"{chapter}.md"
+        if not path.is_file() or not needs_gpu(path):
+            raise SystemExit(
+                f"{chapter} is not a GPU chapter: no {path.name} declaring"
+                " `dlbook: {gpu: true}`; run `check` to list them"
+            )
+        stem = folder / _stem(chapter)
+        _write_atomic(
+            stem.with_suffix(".ipynb"), nbformat.writes(read_notebook(root, path))
+        )
+        exported = {"chapter": chapter, "fingerprints": fingerprints(root, chapter)}
+        _write_atomic(stem.with_suffix(".json"), json.dumps(exported, indent=2) + "\n")
+        print(f"exported {chapter} to {stem.with_suffix('.ipynb')}")
+
+
+def execute(
+    root: Path,
+    folder: Path,
+    out: Path,
+    chapters: list[str] | None = None,
+    *,
+    sharing: int = 0,
+    timeout: int = 3600,
+) -> list[str]:
+    """Execute the notebooks ``export`` wrote to ``folder`` (CUDA required).
+
+    Each chapter runs in its own directory under ``root``, as in the build, and
+    ``out`` receives ``<stem>.ipynb`` (executed), ``<stem>.json`` (provenance) and,
+    if the chapter recorded any, ``<stem>.results.json``. ``sharing`` is how many
+    other chapters executed on the same GPU at the same time; it is part of the
+    provenance, because it slows the chapter's timings. Returns the chapters
+    executed.
+    """
     import torch
     from nbclient import NotebookClient
 
     if not torch.cuda.is_available():
         raise SystemExit(
-            "gpu-outputs needs a CUDA GPU: torch.cuda.is_available() is False"
+            "executing GPU chapters needs a CUDA GPU:"
+            " torch.cuda.is_available() is False"
         )
-    for chapter in chapters:
-        path = root / f"{chapter}.md"
-        notebook = read_notebook(root, path)
-        print(f"recording {chapter} on {torch.cuda.get_device_name(0)}", flush=True)
+    exported = sorted(folder.glob("*.json"))
+    if chapters:
+        wanted = {_stem(c) for c in chapters}
+        missing = wanted - {p.stem for p in exported}
+        if missing:
+            raise SystemExit(
+                f"not exported to {folder}: {', '.join(sorted(missing))};"
+                " run `export` first"
+            )
+        exported = [p for p in exported if p.stem in wanted]
+    environment = _environment()
+    done = []
+    for meta_path in exported:
+        meta = json.loads(meta_path.read_text())
+        chapter = meta["chapter"]
+        notebook = nbformat.read(meta_path.with_suffix(".ipynb"), as_version=4)
+        results = out / f".results-{meta_path.stem}"
+        results.mkdir(parents=True, exist_ok=True)
+        os.environ["DLBOOK_RESULTS"] = str(results)  # the kernel inherits it
+        print(f"executing {chapter} on {environment['gpu']}", flush=True)
         start = time.perf_counter()
         NotebookClient(
             notebook,
             timeout=timeout,
             kernel_name="python3",
-            resources={"metadata": {"path": str(path.parent)}},
+            resources={"metadata": {"path": str((root / chapter).parent)}},
         ).execute()
         seconds = time.perf_counter() - start
         provenance = {
-            **_environment(),
+            **environment,
             "date": dt.date.today().isoformat(),
             "wall_seconds": round(seconds, 1),
-            "fingerprints": fingerprints(root, chapter),
+            "gpu_shared_with": sharing,
+            "fingerprints": meta["fingerprints"],
         }
+        stem = out / meta_path.stem
+        _write_atomic(stem.with_suffix(".ipynb"), nbformat.writes(notebook))
+        recorded = results / f"{meta_path.stem}.json"
+        if recorded.is_file():
+            _write_atomic(stem.with_suffix(".results.json"), recorded.read_text())
+        _write_atomic(
+            stem.with_suffix(".json"), json.dumps(provenance, indent=2) + "\n"
+        )
+        print(f"  {seconds:.0f} s, written to {stem.with_suffix('.ipynb')}", flush=True)
+        done.append(chapter)
+    return done
+
+
+def import_records(root: Path, folder: Path) -> list[str]:
+    """Copy what ``execute`` wrote to ``folder`` into ``gpu-records/``, refusing
+    every chapter whose sources changed since it was exported."""
+    provenances = sorted(
+        p for p in folder.glob("*.json") if not p.name.endswith(".results.json")
+    )
+    if not provenances:
+        raise SystemExit(f"no executed chapters in {folder}: run `execute` first")
+    stale = []
+    for path in provenances:
+        chapter = toc_chapter(root, path.stem)
+        recorded = json.loads(path.read_text())["fingerprints"]
+        if recorded != fingerprints(root, chapter):
+            stale.append(chapter)
+    if stale:
+        raise SystemExit(
+            "the sources changed since these chapters were exported, so their"
+            f" outputs would not match them: {', '.join(stale)}; export and"
+            " execute them again"
+        )
+    imported = []
+    for path in provenances:
+        chapter = toc_chapter(root, path.stem)
         notebook_path, provenance_path = _record_paths(root, chapter)
-        notebook_path.parent.mkdir(exist_ok=True)
-        for target, text in (
-            (notebook_path, nbformat.writes(notebook)),
-            (provenance_path, json.dumps(provenance, indent=2) + "\n"),
-        ):
-            tmp = target.with_suffix(target.suffix + ".tmp")
-            tmp.write_text(text)
-            tmp.replace(target)
-        print(f"  {seconds:.0f} s, recorded in {notebook_path.relative_to(root)}")
+        results = path.with_suffix(".results.json")
+        _write_atomic(notebook_path, path.with_suffix(".ipynb").read_text())
+        if results.is_file():
+            _write_atomic(_results_path(root, chapter), results.read_text())
+        else:
+            _results_path(root, chapter).unlink(missing_ok=True)
+        _write_atomic(provenance_path, path.read_text())
+        print(f"imported {chapter} into {notebook_path.relative_to(root)}")
+        imported.append(chapter)
+    return imported
 
 
-def prepare(root: Path, cache_dir: Path, strict: bool = False) -> list[Status]:
-    """Put every fresh record into the execution cache; report the others.
+def toc_chapter(root: Path, stem: str) -> str:
+    """The GPU chapter whose record file stem is ``stem``."""
+    for chapter in gpu_chapters(root):
+        if _stem(chapter) == stem:
+            return chapter
+    raise SystemExit(f"{stem} names no GPU chapter of the book in {root / '_toc.yml'}")
+
+
+def record(root: Path, chapters: list[str], timeout: int = 3600) -> None:
+    """Export, execute (CUDA required) and import ``chapters`` on this machine."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="gpu-outputs-") as tmp:
+        exported, executed = Path(tmp) / "exported", Path(tmp) / "executed"
+        export(root, chapters, exported)
+        execute(root, exported, executed, timeout=timeout)
+        import_records(root, executed)
+
+
+def prepare(
+    root: Path, cache_dir: Path, results_folder: Path, strict: bool = False
+) -> list[Status]:
+    """Put every fresh record into the execution cache and its results into
+    ``results_folder``; report the others.
 
     With ``strict``, a missing or stale record raises ``SystemExit``.
     """
@@ -228,6 +371,12 @@ def prepare(root: Path, cache_dir: Path, strict: bool = False) -> list[Status]:
     for s in statuses:
         if s.fresh:
             notebook_path, _ = _record_paths(root, s.chapter)
+            recorded = _results_path(root, s.chapter)
+            if recorded.is_file():
+                # What the chapter would have written had it executed here.
+                _write_atomic(
+                    results_folder / f"{_stem(s.chapter)}.json", recorded.read_text()
+                )
             executed = nbformat.read(notebook_path, as_version=4)
             cache.cache_notebook_bundle(
                 CacheBundleIn(nb=executed, uri=str(root / f"{s.chapter}.md")),
@@ -247,11 +396,18 @@ def notice(s: Status) -> str:
     """The note shown at the top of a GPU chapter's page."""
     if s.fresh:
         p = s.provenance
+        shared = p.get("gpu_shared_with", 0)
+        sharing = (
+            f", while {shared} other chapter{'s' if shared > 1 else ''} ran on the"
+            " same GPU, which slowed its timings"
+            if shared
+            else ""
+        )
         return (
             f"Outputs recorded on {p['gpu']} on {p['date']} in"
-            f" {p['wall_seconds']:.0f} s (torch {p['torch']}, CUDA {p['cuda']}),"
-            " and reused while this chapter's code, the `dlbook` package and the"
-            " pinned requirements are unchanged."
+            f" {p['wall_seconds']:.0f} s{sharing} (torch {p['torch']}, CUDA"
+            f" {p['cuda']}), and reused while this chapter's code, the `dlbook`"
+            " package and the pinned requirements are unchanged."
         )
     return (
         "**CPU preview.** This chapter needs a GPU for its full configuration, and"
@@ -287,16 +443,49 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description="Record and reuse GPU chapters' outputs."
     )
-    parser.add_argument("command", choices=["check", "record", "prepare"])
+    parser.add_argument(
+        "command", choices=["check", "record", "prepare", "export", "execute", "import"]
+    )
     parser.add_argument("chapters", nargs="*", help="default: every GPU chapter")
     parser.add_argument("--root", default=str(ROOT))
+    parser.add_argument(
+        "--exported", help="export: the folder to write; execute: the folder to read"
+    )
+    parser.add_argument(
+        "--executed", help="execute: the folder to write; import: the folder to read"
+    )
+    parser.add_argument(
+        "--sharing",
+        type=int,
+        default=0,
+        help="execute: how many other chapters run on the same GPU meanwhile",
+    )
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
+    needs = {"export": ["exported"], "execute": ["exported", "executed"]}
+    needs["import"] = ["executed"]
+    for option in needs.get(args.command, []):
+        if getattr(args, option) is None:
+            parser.error(f"{args.command} needs --{option} FOLDER")
     if args.command == "record":
         record(root, args.chapters or gpu_chapters(root))
+    elif args.command == "export":
+        export(root, args.chapters or gpu_chapters(root), Path(args.exported))
+    elif args.command == "execute":
+        execute(
+            root,
+            Path(args.exported),
+            Path(args.executed),
+            args.chapters,
+            sharing=args.sharing,
+        )
+    elif args.command == "import":
+        import_records(root, Path(args.executed))
     elif args.command == "prepare":
+        from dlbook.results import results_dir
+
         strict = os.environ.get(STRICT_ENV, "") not in ("", "0")
-        prepare(root, root / "_build" / ".jupyter_cache", strict=strict)
+        prepare(root, root / "_build" / ".jupyter_cache", results_dir(), strict=strict)
     else:
         chapters = args.chapters or gpu_chapters(root)
         if not chapters:
