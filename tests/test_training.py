@@ -8,11 +8,13 @@ from torch.utils.data import DataLoader, TensorDataset
 from dlbook.training import (
     History,
     Progress,
+    binary_accuracy,
     check_output_shape,
     count_correct,
     evaluate,
     fit,
     train_epoch,
+    train_full_batch,
 )
 
 
@@ -225,3 +227,66 @@ def test_clip_grad_norm_bounds_every_update():
         sizes[clip] = (after - before).norm().item()
     assert sizes[None] > 1000
     assert sizes[0.5] == pytest.approx(0.5, rel=1e-4)
+
+
+def separable_points(n=200):
+    generator = torch.Generator().manual_seed(0)
+    X = torch.randn(n, 2, generator=generator)
+    y = (X[:, 0] > X[:, 1]).float()  # classes split by the line x1 = x2
+    return X, y
+
+
+def test_train_full_batch_learns_a_separable_problem():
+    torch.manual_seed(0)
+    X, y = separable_points()
+    model = nn.Linear(2, 1)
+    with torch.no_grad():
+        initial_loss = nn.functional.binary_cross_entropy_with_logits(
+            model(X).squeeze(1), y
+        ).item()
+    losses = train_full_batch(model, X, y, lr=0.1, num_epochs=150)
+    assert len(losses) == 150
+    # Each loss is measured before its step, so the first is the untrained one.
+    assert losses[0] == pytest.approx(initial_loss)
+    assert losses[-1] < 0.25 * losses[0]
+    assert binary_accuracy(model, X, y) > 0.97
+
+
+def test_binary_accuracy_counts_positive_logits_as_class_one():
+    # (4, 1) logits; a logit of exactly 0 is a probability of one half, class 0.
+    logits = torch.tensor([[2.0], [-1.0], [0.5], [0.0]])
+    y = torch.tensor([1.0, 0.0, 0.0, 0.0])  # the third point is misclassified
+    assert binary_accuracy(nn.Identity(), logits, y) == 0.75
+    assert binary_accuracy(nn.Identity(), logits, y.long()) == 0.75
+    assert count_correct(logits.squeeze(1), y) / len(y) == 0.75
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        (torch.zeros(8, 1), r"shape \(8, 1\).*y.squeeze\(1\)"),
+        (torch.zeros(7), r"one label per row of X.*\(7,\).*\(8, 2\)"),
+    ],
+)
+def test_binary_helpers_refuse_labels_that_do_not_match_X(y, message):
+    X, model = torch.zeros(8, 2), nn.Linear(2, 1)
+    with pytest.raises(ValueError, match=message):
+        train_full_batch(model, X, y, lr=0.1, num_epochs=1)
+    with pytest.raises(ValueError, match=message):
+        binary_accuracy(model, X, y)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.0])
+def test_train_full_batch_num_epochs_must_be_positive_int(bad):
+    X, y = separable_points(8)
+    model = nn.Linear(2, 1)
+    before = model.weight.detach().clone()
+    with pytest.raises(ValueError, match="num_epochs must be a positive int"):
+        train_full_batch(model, X, y, lr=0.1, num_epochs=bad)
+    torch.testing.assert_close(model.weight.detach(), before)
+
+
+def test_train_full_batch_asks_for_float_labels():
+    X, y = separable_points(8)
+    with pytest.raises(ValueError, match=r"torch.int64.*y.float\(\)"):
+        train_full_batch(nn.Linear(2, 1), X, y.long(), lr=0.1, num_epochs=1)

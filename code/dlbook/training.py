@@ -5,6 +5,11 @@ chapters call :func:`fit`, which is the same four steps (forward, loss, backward
 update) with the bookkeeping every experiment needs: moving batches to a device,
 averaging metrics over an epoch, evaluating on held-out data, timing, and a
 progress display that suits both a terminal and an executed book page.
+
+The first chapter's smaller loop, :func:`train_full_batch` with
+:func:`binary_accuracy`, lives here too: it fits a binary classifier on a toy
+data set small enough to use every point in every step, and later chapters
+reuse it for their own toy problems.
 """
 
 import sys
@@ -348,3 +353,60 @@ def fit(
     if progress:
         print(history.summary(), file=display.stream)
     return history
+
+
+def _check_binary_targets(X: torch.Tensor, y: torch.Tensor) -> None:
+    """Raise a clear error unless ``y`` holds one label per row of ``X``."""
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"y must be 1-D with one label per row of X; got y of shape"
+            f" {tuple(y.shape)} for X of shape {tuple(X.shape)}. Pass the labels"
+            " as a tensor of shape (n,) (y.squeeze(1) flattens a column)"
+        )
+
+
+def train_full_batch(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    lr: float,
+    num_epochs: int,
+) -> list[float]:
+    """Fit a binary classifier with Adam, using every training point per step.
+
+    Returns the training loss measured at each step.
+    """
+    _check_binary_targets(X, y)
+    if not y.is_floating_point():
+        raise ValueError(
+            f"y must hold float 0/1 labels for the binary cross-entropy, got"
+            f" {y.dtype}; convert them with y.float()"
+        )
+    if not isinstance(num_epochs, int) or num_epochs < 1:
+        raise ValueError(
+            "num_epochs must be a positive int (the number of full-batch"
+            f" steps), got {num_epochs!r}"
+        )
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(num_epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(X).squeeze(1), y)  # logits (n, 1) -> (n,)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+@torch.no_grad()
+def binary_accuracy(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+) -> float:
+    """Fraction of points whose predicted class matches y."""
+    _check_binary_targets(X, y)
+    # A positive logit means a probability above one half.
+    predictions = (model(X).squeeze(1) > 0).float()
+    return (predictions == y).float().mean().item()
