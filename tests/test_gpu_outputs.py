@@ -135,6 +135,8 @@ def test_a_stale_record_runs_the_chapter_and_says_so(book):
 # Writes a results file where dlbook.results would, as a chapter does.
 RESULTS_CELL = """```{code-cell} ipython3
 import os, pathlib
+if "FAKE_GPU" not in os.environ:
+    raise RuntimeError("executed without the fake GPU")
 folder = pathlib.Path(os.environ["DLBOOK_RESULTS"])
 (folder / "ch__big.json").write_text('[{"value": 0.93}]')
 print("ran on the fake GPU")
@@ -150,10 +152,36 @@ def run_record_steps(book, tmp_path, monkeypatch):
     fake = {"gpu": "Fake GPU 80GB", "torch": "2.11.0", "cuda": "13.0"}
     monkeypatch.setattr(gpu_outputs, "_environment", lambda: fake)
     monkeypatch.setenv("DLBOOK_RESULTS", str(tmp_path / "unused"))
+    monkeypatch.setenv("FAKE_GPU", "1")  # the kernel inherits it; builds do not
     exported, executed = tmp_path / "exported", tmp_path / "executed"
     gpu_outputs.export(book, [CHAPTER], exported)
     assert gpu_outputs.execute(book, exported, executed, sharing=2) == [CHAPTER]
+    monkeypatch.delenv("FAKE_GPU")
     return executed
+
+
+def test_a_real_execution_is_rendered_even_after_a_tag_change(
+    book, tmp_path, monkeypatch
+):
+    """nbclient stores timings in each cell's metadata, and jupyter-cache hashes
+    cell metadata: the build must still find the record, also once a tag is
+    added to the chapter."""
+    write_chapter(book, cell=RESULTS_CELL)
+    gpu_outputs.import_records(book, run_record_steps(book, tmp_path, monkeypatch))
+    notebook_path, _ = gpu_outputs._record_paths(book, CHAPTER)
+    code = [c for c in nbformat.read(notebook_path, 4).cells if c.cell_type == "code"]
+    assert "execution" in code[0].metadata  # what nbclient adds
+    tagged = RESULTS_CELL.replace(
+        "```{code-cell} ipython3\n", "```{code-cell} ipython3\n:tags: [remove-stderr]\n"
+    )
+    write_chapter(book, cell=tagged)
+    assert status(book, CHAPTER).fresh
+    prepare(book, book / "_build" / ".jupyter_cache", book / "results", strict=True)
+    result = build_book(book, {"intro": "Intro.\n", CHAPTER: tagged}, header=GPU_HEADER)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (book / "_build" / "html" / "ch" / "big.html").read_text()
+    assert "ran on the fake GPU" in html
+    assert "while 2 other chapters ran on the same GPU" in html
 
 
 def test_export_execute_import_make_a_fresh_record_with_results(

@@ -347,6 +347,26 @@ def record(root: Path, chapters: list[str], timeout: int = 3600) -> None:
         import_records(root, executed)
 
 
+def with_recorded_outputs(notebook, recorded):
+    """``notebook`` (the chapter as the build reads it now) with the outputs of
+    the ``recorded`` one, code cell by code cell.
+
+    jupyter-cache finds a chapter's outputs by a hash of its code cells' sources
+    *and metadata*, so the record is cached with today's cell metadata (tags,
+    options) rather than its own, which also holds the kernel's execution times;
+    a change of tags alone then keeps using the record, as it keeps it fresh.
+    """
+    cells = [c for c in notebook.cells if c.cell_type == "code"]
+    outputs = [c for c in recorded.cells if c.cell_type == "code"]
+    if [c.source for c in cells] != [c.source for c in outputs]:
+        raise ValueError("the record's code cells differ from the chapter's")
+    for cell, done in zip(cells, outputs, strict=True):
+        cell.outputs = done.outputs
+        cell.execution_count = done.execution_count
+    notebook.metadata = nbformat.from_dict({**recorded.metadata, **notebook.metadata})
+    return notebook
+
+
 def prepare(
     root: Path, cache_dir: Path, results_folder: Path, strict: bool = False
 ) -> list[Status]:
@@ -377,7 +397,10 @@ def prepare(
                 _write_atomic(
                     results_folder / f"{_stem(s.chapter)}.json", recorded.read_text()
                 )
-            executed = nbformat.read(notebook_path, as_version=4)
+            executed = with_recorded_outputs(
+                read_notebook(root, root / f"{s.chapter}.md"),
+                nbformat.read(notebook_path, as_version=4),
+            )
             cache.cache_notebook_bundle(
                 CacheBundleIn(nb=executed, uri=str(root / f"{s.chapter}.md")),
                 check_validity=False,
