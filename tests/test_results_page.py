@@ -2,6 +2,10 @@
 
 import json
 
+import pytest
+
+from dlbook.results import Result
+from results_page import _format_value
 from tiny_book import build_book, code_cell
 
 RECORD = """\
@@ -86,3 +90,17 @@ def test_reference_rows_name_a_dataset_model_and_metric():
     assert "quote values" in problem
     empty = [{"experiment": "x", "ours": {"dataset": "", "model": "m", "metric": "a"}}]
     assert reference_problems(empty) == ["x: 'ours' values must be non-empty strings"]
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "shown"),
+    [
+        ("test accuracy", 0.8649, r"86.49\%"),
+        ("test BLEU", 5.0, "5.0"),  # not "5": BLEU is reported to one decimal
+        ("parameters", 4092629.0, "4,092,629"),  # not "4.093e+06"
+        ("test perplexity", 3.81123, "3.811"),
+    ],
+)
+def test_values_are_formatted_by_metric(metric, value, shown):
+    result = Result("ch/a", 1, "data", "model", metric, value, None, None, "CPU")
+    assert _format_value(result) == shown

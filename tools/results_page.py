@@ -38,6 +38,10 @@ def _book_results(env) -> list[Result]:
 def _format_value(result: Result) -> str:
     if "accuracy" in result.metric:
         return f"{result.value:.2%}".replace("%", r"\%")
+    if "BLEU" in result.metric:  # recorded to one decimal, as it is reported
+        return f"{result.value:.1f}"
+    if result.metric == "parameters":
+        return f"{result.value:,.0f}"
     return f"{result.value:.4g}"
 
 
