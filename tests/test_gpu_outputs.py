@@ -109,12 +109,18 @@ def test_strict_mode_refuses_a_stale_record(book):
     prepare(book, cache, book / "results", strict=False)  # a preview build is allowed
 
 
+def build_with_records(book, cell):
+    """Prepare the records strictly, build the book with ``cell`` as the GPU
+    chapter, and return the chapter's HTML."""
+    prepare(book, book / "_build" / ".jupyter_cache", book / "results", strict=True)
+    result = build_book(book, {"intro": "Intro.\n", CHAPTER: cell}, header=GPU_HEADER)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return (book / "_build" / "html" / "ch" / "big.html").read_text()
+
+
 def test_a_fresh_record_is_rendered_without_executing(book):
     fake_record(book)
-    prepare(book, book / "_build" / ".jupyter_cache", book / "results", strict=True)
-    result = build_book(book, {"intro": "Intro.\n", CHAPTER: CELL}, header=GPU_HEADER)
-    assert result.returncode == 0, result.stdout + result.stderr
-    html = (book / "_build" / "html" / "ch" / "big.html").read_text()
+    html = build_with_records(book, CELL)
     assert "recorded on the GPU: 0.9312" in html
     assert "Outputs recorded on Fake GPU 80GB on 2026-11-27" in html
 
@@ -176,10 +182,7 @@ def test_a_real_execution_is_rendered_even_after_a_tag_change(
     )
     write_chapter(book, cell=tagged)
     assert status(book, CHAPTER).fresh
-    prepare(book, book / "_build" / ".jupyter_cache", book / "results", strict=True)
-    result = build_book(book, {"intro": "Intro.\n", CHAPTER: tagged}, header=GPU_HEADER)
-    assert result.returncode == 0, result.stdout + result.stderr
-    html = (book / "_build" / "html" / "ch" / "big.html").read_text()
+    html = build_with_records(book, tagged)
     assert "ran on the fake GPU" in html
     assert "while 2 other chapters ran on the same GPU" in html
 
@@ -216,3 +219,14 @@ def test_import_refuses_outputs_of_changed_sources(book, tmp_path, monkeypatch):
 def test_export_refuses_a_chapter_that_needs_no_gpu(book, tmp_path):
     with pytest.raises(SystemExit, match="not a GPU chapter"):
         gpu_outputs.export(book, ["intro"], tmp_path / "exported")
+
+
+def test_chapters_may_follow_the_options(book, tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(gpu_outputs, "execute", lambda *a, **k: calls.append((a, k)))
+    argv = ["execute", "--root", str(book), "--exported", "in", "--executed", "out"]
+    gpu_outputs.main([*argv, "--sharing", "3", CHAPTER])
+    (root, exported, executed, chapters), options = calls[0]
+    assert root == book
+    assert (exported.name, executed.name, chapters) == ("in", "out", [CHAPTER])
+    assert options == {"sharing": 3}

@@ -483,10 +483,14 @@ def main(argv: list[str]) -> int:
         default=0,
         help="execute: how many other chapters run on the same GPU meanwhile",
     )
-    args = parser.parse_args(argv)
+    # Intermixed, so that chapters may also follow the options.
+    args = parser.parse_intermixed_args(argv)
     root = Path(args.root).resolve()
-    needs = {"export": ["exported"], "execute": ["exported", "executed"]}
-    needs["import"] = ["executed"]
+    needs = {
+        "export": ["exported"],
+        "execute": ["exported", "executed"],
+        "import": ["executed"],
+    }
     for option in needs.get(args.command, []):
         if getattr(args, option) is None:
             parser.error(f"{args.command} needs --{option} FOLDER")
