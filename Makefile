@@ -36,10 +36,11 @@ setup: $(SETUP_STAMP)
 data: setup
 	$(BIN)/python -m dlbook.data fetch
 
-# Debian packages for the PDF (TeX Live), the browser test (Chromium) and the
-# site's own MathJax (npm); needs root. Elsewhere `make pdf` etc. say what is missing.
+# Debian packages for the PDF (TeX Live), the browser test (Chromium), the
+# site's own MathJax and the data (npm, apt); needs root. Elsewhere `make pdf`
+# etc. say what is missing.
 system-deps:
-	$(PYTHON) tools/system_deps.py install pdf browser vendor
+	$(PYTHON) tools/system_deps.py install pdf browser vendor data
 
 vendor: setup
 	$(BIN)/python tools/system_deps.py check vendor

@@ -3,10 +3,7 @@ unreachable: pages must load with no console error and no failed request, math
 must be typeset by the site's own MathJax, search must work, and the launch and
 download buttons must point where they should."""
 
-import functools
-import http.server
 import json
-import threading
 from urllib.parse import urljoin
 
 import pytest
@@ -17,42 +14,6 @@ from site_paths import SITE, all_pages, built, chapter_title, chapters, pdf_name
 pytestmark = pytest.mark.site
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def server():
-    built(SITE / "index.html")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=SITE)
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    webdriver = pytest.importorskip("selenium.webdriver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--window-size=1280,900",
-        # Offline: every host name except the local server fails to resolve.
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(argument)
-    options.set_capability(
-        "goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"}
-    )
-    service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver")
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
 
 
 def wait_for(driver, script: str, timeout: float = 30):

@@ -413,6 +413,15 @@ except Exception as error:  # This cell fails on purpose: the message is the poi
     print(f"{{type(error).__name__}}: {{error}}")"""
 
 
+def notebook_code(source: str, tags: list[str]) -> str:
+    """A code cell of the book as the notebook runs it: unchanged, except that
+    a cell tagged ``raises-exception`` prints its error instead of stopping."""
+    if "raises-exception" not in tags:
+        return source
+    indented = "\n".join("    " + x if x else x for x in source.splitlines())
+    return _RAISES.format(body=indented)
+
+
 def convert(docname: str, site: Site, info: BuildInfo, root: Path = ROOT):
     """The notebook of one chapter."""
     source = root / f"{docname}.md"
@@ -432,11 +441,7 @@ def convert(docname: str, site: Site, info: BuildInfo, root: Path = ROOT):
                 cells.append(nbformat.v4.new_markdown_cell(text))
         elif cell.cell_type == "code":
             tags = cell.metadata.get("tags", [])
-            body = cell.source
-            if "raises-exception" in tags:
-                indented = "\n".join("    " + x if x else x for x in body.splitlines())
-                body = _RAISES.format(body=indented)
-            new = nbformat.v4.new_code_cell(body)
+            new = nbformat.v4.new_code_cell(notebook_code(cell.source, tags))
             kept = [t for t in tags if t in ("hide-input", "hide-output")]
             if kept:
                 new.metadata["tags"] = kept
