@@ -10,12 +10,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Absolute, so chapters find the data whatever their working directory.
 export DLBOOK_DATA ?= $(CURDIR)/data
-# Where executing chapters record their headline results (dlbook.results).
-export DLBOOK_RESULTS ?= $(CURDIR)/_build/results
-# Strict: warnings are errors (-W), every reference must resolve (-n), and all
-# warnings are reported before failing (--keep-going).
-JB_FLAGS := --builder html -W -n --keep-going
 SETUP_STAMP := $(VENV)/.setup-done
+# Written once every dataset is fetched and verified; data.py says what to fetch.
+DATA_STAMP := $(DLBOOK_DATA)/.fetched
+# The build tools' commands (tools/booktools/commands), run from the venv.
+RUN := $(BIN)/python -m booktools.commands
 # `make publish` pushes the built site to this remote and branch.
 REMOTE ?= origin
 BRANCH ?= gh-pages
@@ -23,42 +22,51 @@ BRANCH ?= gh-pages
 .PHONY: book test data setup lint clean lock gpu-outputs gpu-check system-deps \
 	vendor pdf notebooks site site-test publish
 
-# The venv is (re)installed whenever the pinned requirements or the package's
-# metadata change.
-$(SETUP_STAMP): requirements.txt requirements-lock.txt code/pyproject.toml
+# The venv is (re)installed whenever the pinned requirements or the packages'
+# metadata change: the book's package (code/) and its build tools (tools/).
+$(SETUP_STAMP): requirements.txt requirements-lock.txt code/pyproject.toml \
+		tools/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements-lock.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e code
+	$(BIN)/python -m pip install --quiet --no-deps -e code -e tools
 	touch $@
 
 setup: $(SETUP_STAMP)
 
+# `make data` fetches and verifies every dataset; `make book` does so only
+# when the stamp is older than the list of datasets (a no-change build stays
+# fast). Loaders verify what they read and name `make data` when it is wrong.
 data: setup
 	$(BIN)/python -m dlbook.data fetch
+	touch $(DATA_STAMP)
+
+$(DATA_STAMP): code/dlbook/data.py | $(SETUP_STAMP)
+	$(MAKE) --no-print-directory data
 
 # Debian packages for the PDF (TeX Live), the browser test (Chromium), the
 # site's own MathJax and the data (npm, apt); needs root. Elsewhere `make pdf`
 # etc. say what is missing.
 system-deps:
-	$(PYTHON) tools/system_deps.py install pdf browser vendor data
+	PYTHONPATH=tools $(PYTHON) -m booktools.commands.system_deps install \
+		pdf browser vendor data
 
 vendor: setup
-	$(BIN)/python tools/system_deps.py check vendor
-	$(BIN)/python tools/vendor.py
+	$(RUN).system_deps check vendor
+	$(RUN).vendor
 
-book: setup data vendor
-	$(BIN)/python tools/execution_cache.py
-	$(BIN)/python tools/gpu_outputs.py prepare
-	$(BIN)/jupyter-book build . $(JB_FLAGS)
+# The HTML book, strictly. The execution-cache guard and the recorded GPU
+# outputs run inside the build (booktools.sphinx), as in `jupyter-book build .`.
+book: setup $(DATA_STAMP) vendor
+	$(RUN).build
 
 # The whole book as one PDF (XeLaTeX), linked from every page of the site.
 pdf: book
-	$(BIN)/python tools/system_deps.py check pdf
-	$(BIN)/python tools/pdf.py
+	$(RUN).system_deps check pdf
+	$(RUN).pdf
 
 # One clean notebook per chapter, published with the site for Colab and Binder.
 notebooks: book
-	$(BIN)/python tools/notebooks.py
+	$(RUN).notebooks
 
 # Everything that is published: HTML, PDF, notebooks.
 site: book pdf notebooks
@@ -66,20 +74,23 @@ site: book pdf notebooks
 # Tests of the built site: the PDF's text, the notebooks executed as Colab would
 # run them, every page in a headless Chromium with no network.
 site-test: site
-	$(BIN)/python tools/system_deps.py check browser
+	$(RUN).system_deps check browser
 	$(BIN)/pytest -m site
 
+# Publishing states its GPU policy: strict once every GPU chapter has a record
+# (a stale one fails the build); until then those pages say "CPU preview".
+publish: export DLBOOK_GPU_POLICY = publish
 publish: site
 	$(BIN)/ghp-import --no-jekyll --force --push --remote $(REMOTE) \
 		--branch $(BRANCH) --message "Publish the book" _build/html
 
 # On a machine with CUDA: execute the chapters that need a GPU and record their
 # outputs in gpu-records/ (commit them). gpu-check says which are fresh.
-gpu-outputs: setup data
-	$(BIN)/python tools/gpu_outputs.py record
+gpu-outputs: setup $(DATA_STAMP)
+	$(RUN).gpu_records record
 
 gpu-check: setup
-	$(BIN)/python tools/gpu_outputs.py check
+	$(RUN).gpu_records check
 
 lint: setup
 	$(BIN)/ruff check code tests tools

@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from gpu_outputs import toc_chapters
-from publishing import ROOT, chapters, pdf_name
+from booktools.book import ROOT, build_dir
 
-SITE = ROOT / "_build" / "html"
+SITE = build_dir(ROOT) / "html"
 
 
 def built(path: Path) -> Path:
@@ -20,11 +19,3 @@ def built(path: Path) -> Path:
 def chapter_title(docname: str) -> str:
     source = (ROOT / f"{docname}.md").read_text()
     return re.search(r"^# (.+)$", source, flags=re.M).group(1).strip()
-
-
-def all_pages() -> list[str]:
-    """Docnames of every page in the table of contents, root first."""
-    return toc_chapters(ROOT)
-
-
-__all__ = ["SITE", "all_pages", "built", "chapter_title", "chapters", "pdf_name"]

@@ -1,16 +1,17 @@
 """The book's build refuses to succeed when a chapter is wrong.
 
 Each test builds a throw-away one-page book with the real `_config.yml`,
-`references.bib` and the Makefile's strict flags, so what is tested is the
-configuration the book is built with. A page that should build is the control:
-without it, a build failing for an unrelated reason would pass these tests.
+`references.bib`, the installed extension and the strict flags of `make book`,
+so what is tested is the configuration the book is built with. A page that
+should build is the control: without it, a build failing for an unrelated
+reason would pass these tests.
 """
 
 from pathlib import Path
 
 import pytest
 
-from preview import ROOT, strict_flags
+from booktools.book import ROOT, STRICT_FLAGS
 from tiny_book import build_book, code_cell
 
 
@@ -70,4 +71,4 @@ def test_the_book_config_is_strict():
     assert config["execute"]["execute_notebooks"] == "cache"
     assert config["execute"]["allow_errors"] is False
     assert config["sphinx"]["config"]["nb_execution_raise_on_error"] is True
-    assert {"-W", "-n", "--keep-going"} <= set(strict_flags())
+    assert {"-W", "-n", "--keep-going"} <= set(STRICT_FLAGS)

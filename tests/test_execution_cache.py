@@ -1,8 +1,10 @@
-"""The execution cache is cleared exactly when what the chapters import changes."""
+"""The execution-cache guard: the cache is cleared exactly when what the
+chapters import changes (booktools.sphinx.execution.guard_cache)."""
 
 import pytest
 
-import execution_cache
+from booktools.fingerprint import dependencies
+from booktools.sphinx.execution import FINGERPRINT_FILE, guard_cache
 
 
 @pytest.fixture
@@ -17,22 +19,29 @@ def book(tmp_path):
     return tmp_path
 
 
+def folders(book):
+    return book / "_build" / ".jupyter_cache", book / "_build" / ".doctrees"
+
+
+def guard(book) -> bool:
+    return guard_cache(book, *folders(book))
+
+
 def build(book):
     """What a build leaves behind: an execution cache and Sphinx doctrees."""
-    for name in execution_cache.CACHED:
-        folder = book / "_build" / name
+    for folder in folders(book):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "entry").write_text("outputs")
 
 
 def caches_exist(book) -> bool:
-    return all((book / "_build" / name).exists() for name in execution_cache.CACHED)
+    return all((folder / "entry").exists() for folder in folders(book))
 
 
 def test_unchanged_dependencies_keep_the_cache(book):
-    execution_cache.ensure_fresh(book)
+    guard(book)
     build(book)
-    assert execution_cache.ensure_fresh(book) is False
+    assert guard(book) is False
     assert caches_exist(book)
 
 
@@ -46,43 +55,44 @@ def test_unchanged_dependencies_keep_the_cache(book):
     ],
 )
 def test_a_changed_dependency_clears_the_cache(book, changed):
-    execution_cache.ensure_fresh(book)
+    guard(book)
     build(book)
     with open(book / changed, "a") as file:
         file.write("# changed\n")
-    assert execution_cache.ensure_fresh(book) is True
-    assert not (book / "_build" / ".jupyter_cache").exists()
+    assert guard(book) is True
     assert not (book / "_build" / ".doctrees").exists()
+    cache = book / "_build" / ".jupyter_cache"
+    assert [p.name for p in cache.iterdir()] == [FINGERPRINT_FILE]
     # The next build after the clearing is cached again.
     build(book)
-    assert execution_cache.ensure_fresh(book) is False
+    assert guard(book) is False
 
 
 def test_a_new_module_in_the_package_clears_the_cache(book):
-    execution_cache.ensure_fresh(book)
+    guard(book)
     build(book)
     (book / "code" / "dlbook" / "models.py").write_text("")
-    assert execution_cache.ensure_fresh(book) is True
+    assert guard(book) is True
 
 
 def test_chapter_edits_and_bytecode_do_not_clear_the_cache(book):
-    execution_cache.ensure_fresh(book)
+    guard(book)
     build(book)
     (book / "book" / "chapter.md").write_text("# Edited\n")
     pycache = book / "code" / "dlbook" / "__pycache__"
     pycache.mkdir()
     (pycache / "training.cpython-311.pyc").write_bytes(b"\0")
-    assert execution_cache.ensure_fresh(book) is False
+    assert guard(book) is False
 
 
 def test_a_cache_of_unknown_provenance_is_cleared(book):
     build(book)  # a cache left by a build before the fingerprint existed
-    assert execution_cache.ensure_fresh(book) is True
+    assert guard(book) is True
     assert not caches_exist(book)
 
 
-def test_fingerprint_depends_on_content_and_names(book):
-    first = execution_cache.fingerprint(book)
+def test_the_fingerprint_depends_on_content_and_names(book):
+    first = dependencies(book)
     module = book / "code" / "dlbook" / "training.py"
     module.rename(module.with_name("loops.py"))
-    assert execution_cache.fingerprint(book) != first
+    assert dependencies(book) != first

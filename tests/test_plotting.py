@@ -7,7 +7,13 @@ from dlbook.plotting import style_path, use_book_style
 
 
 def test_style_file_ships_with_the_package():
-    assert Path(style_path()).is_file()
+    path = Path(style_path())
+    assert path.parent == Path(__import__("dlbook").__file__).parent
+    # A wheel carries it only if the package data names it.
+    pyproject = (path.parents[1] / "pyproject.toml").read_text()
+    assert f'dlbook = ["*{path.suffix}"]' in pyproject
+    style = matplotlib.rc_params_from_file(path, use_default_template=False)
+    assert style["axes.spines.top"] is False
 
 
 def test_use_book_style_changes_rcparams_as_the_style_file_says():

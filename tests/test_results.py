@@ -1,8 +1,24 @@
-import json
+"""Results glued into the notebook, as the build reads them back."""
 
+import IPython.core.formatters
+import myst_nb
 import pytest
 
-from dlbook.results import Result, ResultsLog, load_results, results_dir
+from dlbook.results import RESULT_PREFIX, Result, ResultsLog, read_glued
+
+
+@pytest.fixture
+def glued(monkeypatch):
+    """What myst_nb.glue() would put into the notebook: name -> mime bundle."""
+    store = {}
+
+    def glue(name, value, display=True):
+        assert display is False  # a record must not show on the page
+        assert name not in store  # glue keys must be unique in a notebook
+        store[name] = IPython.core.formatters.format_display_data(value)[0]
+
+    monkeypatch.setattr(myst_nb, "glue", glue)
+    return store
 
 
 def record(log, **overrides):
@@ -12,45 +28,38 @@ def record(log, **overrides):
     return log.record(**(fields | overrides))
 
 
-def test_records_round_trip_through_json(tmp_path):
-    log = ResultsLog("book/neural-networks/mlp", session=7, root=tmp_path)
+def test_records_round_trip_through_the_glued_json(glued):
+    log = ResultsLog(session=7)
     first = record(log, epochs=5, train_seconds=12.5)
     record(log, model="CNN", value=0.99)
     assert isinstance(first, Result) and first.session == 7
-    loaded = load_results(tmp_path)
-    assert [r.model for r in loaded] == ["MLP", "CNN"]
-    assert loaded[0] == first
-    on_disk = json.loads(log.path.read_text())
-    assert on_disk[0]["train_seconds"] == 12.5 and on_disk[1]["epochs"] is None
+    assert first.chapter is None  # the build names it after its page
+    assert all(name.startswith(RESULT_PREFIX) for name in glued)
+    read = [read_glued(name, bundle) for name, bundle in glued.items()]
+    assert [r.model for r in read] == ["MLP", "CNN"]
+    assert read[0] == first and read[1].epochs is None
 
 
-def test_a_new_log_replaces_the_chapters_old_records(tmp_path):
-    record(ResultsLog("book/a", session=1, root=tmp_path))
-    ResultsLog("book/a", session=1, root=tmp_path)  # the chapter re-executes
-    assert load_results(tmp_path) == []
+def test_two_logs_in_one_kernel_glue_under_different_names(glued):
+    record(ResultsLog(session=1))
+    record(ResultsLog(session=1))
+    assert len(glued) == 2
 
 
-def test_results_are_ordered_by_session(tmp_path):
-    record(ResultsLog("book/late", session=9, root=tmp_path))
-    record(ResultsLog("book/early", session=2, root=tmp_path))
-    assert [r.chapter for r in load_results(tmp_path)] == ["book/early", "book/late"]
+def test_other_glued_values_are_not_results():
+    assert read_glued("test_accuracy", {"text/plain": "0.9"}) is None
+    with pytest.raises(ValueError, match="holds no result"):
+        read_glued(RESULT_PREFIX + "1", {"text/plain": "0.9"})
 
 
-def test_nan_results_are_refused(tmp_path):
-    log = ResultsLog("book/a", session=1, root=tmp_path)
+def test_nan_results_are_refused(glued):
+    log = ResultsLog(session=1)
     with pytest.raises(ValueError, match="NaN"):
         record(log, value=float("nan"))
-    assert load_results(tmp_path) == []
+    assert glued == {} and log.results == []
 
 
-@pytest.mark.parametrize("bad", ["", "book/a.md", "book\\a"])
-def test_chapter_must_be_a_toc_path(tmp_path, bad):
-    with pytest.raises(ValueError, match="without suffix"):
-        ResultsLog(bad, session=1, root=tmp_path)
-
-
-def test_results_dir_honours_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv("DLBOOK_RESULTS", str(tmp_path))
-    assert results_dir() == tmp_path
-    log = ResultsLog("book/x", session=3)
-    assert log.path.parent == tmp_path
+@pytest.mark.parametrize("bad", [0, "7", None])
+def test_session_must_be_a_course_session(bad):
+    with pytest.raises(ValueError, match="course session"):
+        ResultsLog(session=bad)

@@ -4,31 +4,30 @@ import json
 
 import pytest
 
+from booktools.book import ROOT
+from booktools.sphinx.results import _format_value, match_record, reference_problems
 from dlbook.results import Result
-from results_page import _format_value
 from tiny_book import build_book, code_cell
 
 RECORD = """\
 from dlbook.results import ResultsLog
-log = ResultsLog("{chapter}", session={session})
+log = ResultsLog(session={session})
 log.record(dataset="{dataset}", model="{model}", metric="test accuracy",
            value={value}, device="CPU", epochs=3, train_seconds=1.5)
 """
 
 
-def chapter(name, session, dataset, model, value):
+def chapter(session, dataset, model, value):
     return code_cell(
-        RECORD.format(
-            chapter=name, session=session, dataset=dataset, model=model, value=value
-        )
+        RECORD.format(session=session, dataset=dataset, model=model, value=value)
     )
 
 
 def test_results_page_table_json_and_dataset_filter(tmp_path):
     pages = {
         "intro": "Intro.\n",
-        "ch/a": chapter("ch/a", 2, "Fashion-MNIST", "softmax regression", 0.851),
-        "ch/b": chapter("ch/b", 1, "MNIST", "MLP", 0.982),
+        "ch/a": chapter(2, "Fashion-MNIST", "softmax regression", 0.851),
+        "ch/b": chapter(1, "MNIST", "MLP", 0.982),
         # Sorted before the chapters, yet it must be read after them.
         "ch/0-compare": "```{results-table}\n:dataset: MNIST\n:name: tbl-mnist\n```\n",
     }
@@ -47,7 +46,7 @@ def test_results_page_table_json_and_dataset_filter(tmp_path):
 def test_a_table_with_no_matching_result_fails_the_build(tmp_path):
     pages = {
         "intro": "```{results-table}\n:dataset: CIFAR-10\n```\n",
-        "ch/a": chapter("ch/a", 2, "Fashion-MNIST", "softmax regression", 0.851),
+        "ch/a": chapter(2, "Fashion-MNIST", "softmax regression", 0.851),
     }
     result = build_book(tmp_path, pages)
     assert result.returncode != 0
@@ -55,8 +54,6 @@ def test_a_table_with_no_matching_result_fails_the_build(tmp_path):
 
 
 def test_reference_rows_match_exactly_or_a_models_configuration():
-    from results_page import match_record
-
     records = {
         ("Fashion-MNIST", "MLP", "test accuracy"): "mlp",
         ("Fashion-MNIST", "ResNet-18 (preview: 32 px)", "test accuracy"): "resnet",
@@ -71,9 +68,6 @@ def test_reference_rows_match_exactly_or_a_models_configuration():
 
 def test_reference_rows_name_a_dataset_model_and_metric():
     import yaml
-
-    from results_page import reference_problems
-    from site_paths import ROOT
 
     shipped = yaml.safe_load(
         (ROOT / "book" / "back-matter" / "reference-results.yml").read_text()
@@ -102,5 +96,19 @@ def test_reference_rows_name_a_dataset_model_and_metric():
     ],
 )
 def test_values_are_formatted_by_metric(metric, value, shown):
-    result = Result("ch/a", 1, "data", "model", metric, value, None, None, "CPU")
+    result = Result(1, "data", "model", metric, value, None, None, "CPU", "ch/a")
     assert _format_value(result) == shown
+
+
+def test_a_chapter_that_stops_recording_leaves_the_results(tmp_path):
+    pages = {
+        "intro": "Intro.\n",
+        "ch/a": chapter(2, "Fashion-MNIST", "softmax regression", 0.851),
+        "ch/b": chapter(1, "MNIST", "MLP", 0.982),
+    }
+    assert build_book(tmp_path, pages).returncode == 0
+    pages["ch/a"] = code_cell("print('no results any more')")
+    result = build_book(tmp_path, pages)
+    assert result.returncode == 0, result.stdout + result.stderr
+    records = json.loads((tmp_path / "_build" / "html" / "results.json").read_text())
+    assert [r["chapter"] for r in records] == ["ch/b"]

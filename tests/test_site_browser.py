@@ -8,8 +8,8 @@ from urllib.parse import urljoin
 
 import pytest
 
-from publishing import ROOT, load_site
-from site_paths import SITE, all_pages, built, chapter_title, chapters, pdf_name
+from booktools.book import ROOT, code_chapters, load_site, pdf_name, toc_pages
+from site_paths import SITE, built, chapter_title
 
 pytestmark = pytest.mark.site
 
@@ -45,7 +45,7 @@ def page_url(server: str, docname: str) -> str:
 
 def test_every_page_loads_offline_without_errors_and_typesets_its_math(browser, server):
     problems = {}
-    pages = [*all_pages(), "search", "genindex"]
+    pages = [*toc_pages(), "search", "genindex"]
     for docname in pages:
         browser.get_log("browser"), browser.get_log("performance")  # drain
         browser.get(page_url(server, docname))
@@ -74,12 +74,12 @@ def test_every_page_loads_offline_without_errors_and_typesets_its_math(browser, 
 
 
 def test_the_sidebar_lists_every_chapter(browser, server):
-    browser.get(page_url(server, all_pages()[0]))
+    browser.get(page_url(server, toc_pages()[0]))
     sidebar = browser.execute_script(
         "return document.querySelector('.bd-sidebar-primary').innerText"
     )
     missing = [
-        title for title in map(chapter_title, all_pages()[1:]) if title not in sidebar
+        title for title in map(chapter_title, toc_pages()[1:]) if title not in sidebar
     ]
     assert missing == []
 
@@ -96,7 +96,7 @@ def test_search_finds_a_term(browser, server):
 
 def test_launch_and_download_buttons_point_where_they_should(browser, server):
     site = load_site()
-    docname = chapters()[1]
+    docname = code_chapters()[1]
     browser.get(page_url(server, docname))
     links = browser.execute_script(
         "const get = c => document.querySelector('a.btn-' + c)?.href;"
@@ -116,7 +116,7 @@ def test_launch_and_download_buttons_point_where_they_should(browser, server):
 
 def test_screenshots_in_light_and_dark_mode(browser, server):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    docname = chapters()[1]
+    docname = code_chapters()[1]
     for mode in ("light", "dark"):
         browser.get(page_url(server, docname))
         browser.execute_script(

@@ -3,9 +3,10 @@
 Executing every chapter a second time costs as long as the build itself, so
 the test splits what can break in a published notebook:
 
-* **its code**: after the setup cell, every code cell is the cell that the
-  strict build executed without error (``_build/jupyter_execute``, or the GPU
-  record it replayed), as :func:`notebooks.notebook_code` publishes it;
+* **its code**: after the setup cell, every code cell is a cell that the
+  strict build executed without an unexpected error (the execution cache holds
+  the chapter's code cells executed, or its GPU record), as
+  :func:`booktools.conversion.notebook_code` publishes it;
 * **its environment**: in a fresh kernel of a fresh virtual environment that
   does not have the book's package, the setup cell installs ``dlbook[book]``
   (from this working tree, with no package index) and fetches the data, and
@@ -29,13 +30,18 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from notebooks import datasets_used, notebook_code
-from publishing import ROOT, chapters, load_site
+from booktools.book import (
+    ROOT,
+    build_dir,
+    code_chapters,
+    load_site,
+    read_chapter_notebook,
+)
+from booktools.conversion import datasets_used, notebook_code
 from site_paths import SITE, built
 
 pytestmark = pytest.mark.site
 
-EXECUTED = ROOT / "_build" / "jupyter_execute"
 # Quick, loads a dataset, and holds cells tagged raises-exception.
 WHOLE = "book/foundations/tensors-and-operations"
 
@@ -128,25 +134,39 @@ def imports(sources: list[str]) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("docname", chapters())
-def test_the_notebook_runs_the_code_the_build_executed(docname):
+@pytest.fixture(scope="module")
+def execution_cache():
+    from jupyter_cache import get_cache
+
+    return get_cache(str(built(build_dir(ROOT) / ".jupyter_cache")))
+
+
+@pytest.mark.parametrize("docname", code_chapters())
+def test_the_notebook_runs_the_code_the_build_executed(docname, execution_cache):
     notebook = published(docname)
     setup, *cells = code_cells(notebook)
     assert "dlbook.data" in setup.source or "pip" in setup.source
-    executed_path = built(EXECUTED / f"{docname}.ipynb")
-    executed = nbformat.read(executed_path, as_version=4)
-    ran = code_cells(executed)
-    # What the build shows was run, without an error (the strict build stops
-    # on one; a GPU record was checked when it was made).
-    assert all(c.get("outputs") is not None for c in ran)
-    assert not [
-        o for c in ran for o in c.get("outputs", []) if o.output_type == "error"
+    # The execution cache holds the chapter's code cells executed (or, for a GPU
+    # chapter, its record): jupyter-cache finds it by a hash of exactly them.
+    chapter = read_chapter_notebook(ROOT, docname)
+    try:
+        match = execution_cache.match_cache_notebook(chapter)
+    except KeyError:
+        pytest.fail(f"{docname}: the build did not execute its current code")
+    ran = code_cells(execution_cache.get_cache_bundle(match.pk).nb)
+    errors = [
+        c.source[:60]
+        for c in ran
+        if "raises-exception" not in c.metadata.get("tags", [])
+        and any(o.output_type == "error" for o in c.get("outputs", []))
     ]
+    assert errors == []
+    assert any(c.get("outputs") for c in ran)
     expected = [notebook_code(c.source, c.metadata.get("tags", [])) for c in ran]
     assert [c.source for c in cells] == expected
 
 
-@pytest.mark.parametrize("docname", chapters())
+@pytest.mark.parametrize("docname", code_chapters())
 def test_setup_cell_imports_and_data_work_in_a_fresh_kernel(docname, colab):
     notebook = published(docname)
     setup, *cells = code_cells(notebook)

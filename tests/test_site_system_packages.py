@@ -3,16 +3,15 @@
 What XeLaTeX read for the PDF (latexmk's ``.fls``), what Chromium and its
 driver mapped while showing the site, and the programs that fetch the data and
 MathJax are looked up in dpkg's database: each must belong to a package that
-``tools/system_deps.py`` declares, to one of their dependencies, or to the base
+``booktools.system_packages`` declares, to one of their dependencies, or to the base
 system. A package that happens to be installed on this machine by hand would
 otherwise hide a missing declaration until a fresh machine fails.
 """
 
 import pytest
 
-from publishing import ROOT
-from site_paths import SITE, built
-from system_deps import (
+from booktools.book import ROOT, build_dir
+from booktools.system_packages import (
     audit_machine,
     commands_run,
     descendants,
@@ -20,10 +19,11 @@ from system_deps import (
     fls_inputs,
     mapped_files,
 )
+from site_paths import SITE, built
 
 pytestmark = pytest.mark.site
 
-LATEX = ROOT / "_build" / "latex"
+LATEX = build_dir(ROOT) / "latex"
 
 
 def check(group: str, files: set[str], at_least: int) -> None:
@@ -51,7 +51,10 @@ def test_the_browser_maps_only_declared_packages(browser, server):
 
 @pytest.mark.parametrize(
     ("group", "module"),
-    [("data", "code/dlbook/data.py"), ("vendor", "tools/vendor.py")],
+    [
+        ("data", "code/dlbook/data.py"),
+        ("vendor", "tools/booktools/commands/vendor.py"),
+    ],
 )
 def test_the_fetch_commands_come_from_declared_packages(group, module):
     commands = commands_run(ROOT / module)

@@ -1,15 +1,13 @@
 """Throw-away books built with the real configuration, for tests of the build."""
 
-import os
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import yaml
 
-from preview import ROOT, strict_flags
+from booktools.book import ROOT, jupyter_book_build
 
 HEADER = """\
 ---
@@ -31,19 +29,14 @@ def code_cell(source: str, tags: str = "") -> str:
     return f"```{{code-cell}} ipython3\n{options}{source}\n```\n"
 
 
-def build_book(
-    root: Path, pages: dict[str, str], header: str = HEADER
-) -> subprocess.CompletedProcess:
-    """Build ``pages`` (name -> body; the first is the root) strictly in ``root``
-    with the book's `_config.yml`, `references.bib` and local extensions.
-
-    Chapters record results into ``root/_build/results``.
-    """
-    # The configuration and the files it names.
+def write_book(root: Path, pages: dict[str, str], header: str = HEADER) -> None:
+    """Lay out ``pages`` (name -> body; the first is the root) in ``root`` with
+    the book's `_config.yml` (unless the test wrote one) and `references.bib`."""
     for name in ("_config.yml", "references.bib", "book/favicon.svg"):
+        if name == "_config.yml" and (root / name).exists():
+            continue
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, root / name)
-    shutil.copytree(ROOT / "tools", root / "tools", dirs_exist_ok=True)
     names = list(pages)
     toc = {"format": "jb-book", "root": names[0]}
     if len(names) > 1:
@@ -54,12 +47,12 @@ def build_book(
         path.parent.mkdir(parents=True, exist_ok=True)
         title = f"# {Path(name).name}\n\n"
         path.write_text(header + title + textwrap.dedent(body))
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    env = dict(os.environ, DLBOOK_RESULTS=str(root / "_build" / "results"))
-    return subprocess.run(
-        [str(jupyter_book), "build", str(root), *strict_flags()],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
+
+
+def build_book(
+    root: Path, pages: dict[str, str], header: str = HEADER
+) -> subprocess.CompletedProcess:
+    """Build ``pages`` strictly in ``root``, as `make book` builds the book
+    (the same flags, the same installed extension)."""
+    write_book(root, pages, header)
+    return jupyter_book_build(root, capture_output=True, text=True, timeout=600)

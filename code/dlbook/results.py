@@ -1,27 +1,27 @@
 """Recording a chapter's headline results for the book's Results page.
 
 A chapter creates one :class:`ResultsLog` in its first cells and calls
-:meth:`ResultsLog.record` after each headline experiment. Records land in one JSON
-file per chapter; the book's ``results_page`` Sphinx extension gathers them into the
-Results page and into ``results.json`` beside the HTML.
+:meth:`ResultsLog.record` after each headline experiment. Each record is glued
+into the chapter's executed notebook (``myst_nb.glue`` with ``display=False``:
+nothing shows on the page), so it travels with the outputs it summarises, also
+inside a recorded GPU notebook. The book's build reads the records back from
+each page it renders and names their chapter after that page; a notebook run
+outside the build (Colab, Binder) records them the same way, invisibly.
 """
 
+import itertools
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-from dlbook.paths import resolve_folder
-
-RESULTS_ENV = "DLBOOK_RESULTS"
+# The glue names of records: RESULT_PREFIX + a number, unique in a kernel.
+RESULT_PREFIX = "dlbook-result-"
+_numbers = itertools.count(1)
 
 
 @dataclass(frozen=True)
 class Result:
     """One headline number, with what it takes to judge it."""
 
-    chapter: str
     session: int
     dataset: str
     model: str
@@ -30,49 +30,36 @@ class Result:
     epochs: int | None
     train_seconds: float | None
     device: str
+    # The page that recorded it, filled in by the build (a notebook cannot
+    # know the page it will become).
+    chapter: str | None = None
 
 
-def results_dir(root: str | os.PathLike | None = None) -> Path:
-    """Where records go: ``root``, ``$DLBOOK_RESULTS``, the checkout's
-    ``_build/results``, or ``~/.cache/dlbook/results`` (see :mod:`dlbook.paths`)."""
-    return resolve_folder(root, RESULTS_ENV, "_build/results", "results")
+class _Glued:
+    """A result as glue stores it: its JSON as the plain-text form (nbformat
+    keeps structured data only under JSON mime types, which glue prefixes)."""
 
+    def __init__(self, result: Result):
+        self.text = json.dumps(asdict(result))
 
-def _atomic_write_json(path: Path, payload) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as file:
-            json.dump(payload, file, indent=2)
-            file.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    def __repr__(self) -> str:
+        return self.text
 
 
 class ResultsLog:
-    """The headline results of one chapter, rewritten each time it executes.
+    """The headline results of one chapter.
 
     Args:
-        chapter: The chapter's path without suffix, as in ``_toc.yml``
-            (``"book/neural-networks/multiclass-classification"``).
         session: The course session the chapter belongs to.
     """
 
-    def __init__(
-        self, chapter: str, session: int, root: str | os.PathLike | None = None
-    ):
-        if not chapter or chapter.endswith(".md") or "\\" in chapter:
+    def __init__(self, session: int):
+        if not isinstance(session, int) or session < 1:
             raise ValueError(
-                f"chapter must be the path in _toc.yml without suffix, such as"
-                f" 'book/foundations/tensors-and-operations'; got {chapter!r}"
+                f"session must be a course session (1-18), got {session!r}"
             )
-        self.chapter = chapter
         self.session = session
-        self.path = results_dir(root) / (chapter.replace("/", "__") + ".json")
         self.results: list[Result] = []
-        _atomic_write_json(self.path, [])
 
     def record(
         self,
@@ -85,12 +72,13 @@ class ResultsLog:
         epochs: int | None = None,
         train_seconds: float | None = None,
     ) -> Result:
-        """Add one result and rewrite the chapter's file; returns the record."""
+        """Add one result, glued into the notebook; returns the record."""
+        from myst_nb import glue  # dlbook[book]: only where chapters run
+
         value = float(value)
         if value != value:  # NaN
             raise ValueError(f"result {model}/{metric} is NaN: training diverged?")
         result = Result(
-            chapter=self.chapter,
             session=self.session,
             dataset=dataset,
             model=model,
@@ -101,14 +89,18 @@ class ResultsLog:
             device=device,
         )
         self.results.append(result)
-        _atomic_write_json(self.path, [asdict(r) for r in self.results])
+        glue(f"{RESULT_PREFIX}{next(_numbers)}", _Glued(result), display=False)
         return result
 
 
-def load_results(root: str | os.PathLike | None = None) -> list[Result]:
-    """Every recorded result under ``root``, ordered by session then chapter."""
-    folder = results_dir(root)
-    results = []
-    for path in sorted(folder.glob("*.json")):
-        results.extend(Result(**record) for record in json.loads(path.read_text()))
-    return sorted(results, key=lambda r: (r.session, r.chapter))
+def read_glued(name: str, bundle: dict) -> Result | None:
+    """The result glued as ``name`` with the mime ``bundle``, or None if
+    ``name`` is not a result's."""
+    if not name.startswith(RESULT_PREFIX):
+        return None
+    try:
+        return Result(**json.loads(bundle["text/plain"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(
+            f"glued result {name!r} holds no result: {bundle!r}"
+        ) from error

@@ -1,33 +1,23 @@
 """Build a few chapters strictly in a private copy of the book, for writing them.
 
-    python tools/preview.py book/foundations/tensors-and-operations.md [...]
+    python -m booktools.commands.preview book/foundations/tensors-and-operations.md
 
 The copy holds the configuration, the bibliography and the named chapters (with
 a stand-in preface as its root, since the real one links every chapter), so
-several authors can preview at once without sharing `_build/`. The build uses
-the same strict flags as `make book`; it prints the folder of the rendered HTML
-and each chapter's execution time.
+several authors can preview at once without sharing `_build/`. The build is
+`make book`'s: the same strict flags and the same Sphinx extension, so GPU
+records and results behave as in the book. It prints the folder of the rendered
+HTML and each chapter's execution time.
 """
 
 import argparse
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def strict_flags() -> list[str]:
-    """The `jupyter-book build` flags of `make book`, read from the Makefile."""
-    for line in (ROOT / "Makefile").read_text().splitlines():
-        if line.startswith("JB_FLAGS :="):
-            return line.split(":=", 1)[1].split()
-    raise RuntimeError("the Makefile defines no JB_FLAGS")
+from booktools.book import RECORDS, ROOT, jupyter_book_build
 
 
 def make_copy(chapters: list[str], target: Path, results: bool = False) -> None:
@@ -36,10 +26,11 @@ def make_copy(chapters: list[str], target: Path, results: bool = False) -> None:
     for name in ("_config.yml", "references.bib"):
         shutil.copy(ROOT / name, target / name)
     shutil.copytree(ROOT / "book", target / "book")
-    shutil.copytree(ROOT / "tools", target / "tools", dirs_exist_ok=True)
-    # Chapters show package source with literalinclude ../../code/dlbook/...
-    if not (target / "code").exists():
-        (target / "code").symlink_to(ROOT / "code")
+    # Chapters show package source with literalinclude ../../code/dlbook/...;
+    # GPU chapters use their records, whose freshness depends on the package.
+    for name in ("code", RECORDS, "requirements.txt", "requirements-lock.txt"):
+        if not (target / name).exists():
+            (target / name).symlink_to(ROOT / name)
     # The real preface links every chapter; the copy's root page links none.
     (target / "book" / "preface.md").write_text(
         "(sec-preface)=\n# Preview\n\nA private build of a few chapters.\n"
@@ -89,10 +80,7 @@ def main() -> int:
     if (target / "book").exists():
         shutil.rmtree(target / "book")
     make_copy(args.chapters, target, results=args.results)
-    jb = Path(sys.executable).with_name("jupyter-book")
-    # The chapters' result records stay inside the copy.
-    env = dict(os.environ, DLBOOK_RESULTS=str(target / "_build" / "results"))
-    result = subprocess.run([str(jb), "build", str(target), *strict_flags()], env=env)
+    result = jupyter_book_build(target)
     report = target / "_build" / "html" / "reports"
     print(f"\npreview: {target / '_build' / 'html'}")
     print_execution_times(target / "_build" / ".jupyter_cache")

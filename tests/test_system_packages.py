@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from system_deps import (
+from booktools.system_packages import (
     GROUPS,
     Undeclared,
     _dpkg_alternatives,
@@ -69,7 +69,7 @@ def test_a_used_package_removed_from_the_declaration_fails_naming_the_fix():
     message = str(problems[0])
     assert PZDR in message
     assert "texlive-fonts-recommended" in message
-    assert "GROUPS['pdf']" in message and "tools/system_deps.py" in message
+    assert "GROUPS['pdf']" in message and "booktools/system_packages.py" in message
 
 
 def test_a_virtual_package_is_satisfied_by_its_installed_provider():
@@ -142,7 +142,7 @@ def test_the_programs_a_module_runs_are_found_in_its_source(tmp_path):
 def test_the_data_and_vendor_commands_are_declared():
     root = Path(__file__).resolve().parents[1]
     data = commands_run(root / "code" / "dlbook" / "data.py")
-    vendor = commands_run(root / "tools" / "vendor.py")
+    vendor = commands_run(root / "tools" / "booktools" / "commands" / "vendor.py")
     assert data == {"apt-get", "dpkg-deb", "npm"}
     assert {thing for thing, _ in GROUPS["data"]} >= data
     assert {thing for thing, _ in GROUPS["vendor"]} >= vendor

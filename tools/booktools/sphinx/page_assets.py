@@ -1,10 +1,11 @@
 """Sphinx extension: the scripts a page loads, served by the site and loaded once.
 
 - MathJax from the site itself, so that math renders offline. `make vendor`
-  (tools/vendor.py) unpacks MathJax into ``_build/vendor/mathjax``; when it is
-  there, this adds it to the static files and points ``mathjax_path`` at the
-  copy. Without it (a throw-away test book, say) the default CDN is kept, and
-  the browser test of the real site fails if that ever happens.
+  (``python -m booktools.commands.vendor``) unpacks MathJax into
+  ``_build/vendor/mathjax``; when it is there, this adds it to the static files
+  and points ``mathjax_path`` at the copy. Without it (a throw-away test book,
+  say) the default CDN is kept, and the browser test of the real site fails if
+  that ever happens.
 - No script twice: sphinx-thebe registers its inline configuration on every
   read of the environment, and a second copy redeclares a ``const``, which the
   browser reports as an error on every page.
@@ -14,18 +15,19 @@ from pathlib import Path
 
 from sphinx.util import logging
 
-from vendor import MATHJAX_ENTRY
+from booktools.book import BUILD, MATHJAX_ENTRY, MATHJAX_FOLDER
 
 logger = logging.getLogger(__name__)
 
 
 def use_local_mathjax(app, config):
-    vendor = Path(app.srcdir) / "_build" / "vendor"
-    if not (vendor / "mathjax" / MATHJAX_ENTRY).is_file():
+    mathjax = Path(app.srcdir) / BUILD / MATHJAX_FOLDER
+    if not (mathjax / MATHJAX_ENTRY).is_file():
         logger.info("page_assets: no local MathJax (run `make vendor`); using a CDN")
         return
-    config.html_static_path = [*config.html_static_path, str(vendor)]
-    config.mathjax_path = f"mathjax/{MATHJAX_ENTRY}"
+    # The folder above it becomes _static/, so MathJax is served at _static/mathjax/.
+    config.html_static_path = [*config.html_static_path, str(mathjax.parent)]
+    config.mathjax_path = f"{mathjax.name}/{MATHJAX_ENTRY}"
 
 
 def drop_duplicate_scripts(app, pagename, templatename, context, doctree):

@@ -1,11 +1,12 @@
 """Fetch the web assets the site serves itself, so that it works offline.
 
-    python tools/vendor.py [--dest _build/vendor]
+    python -m booktools.commands.vendor [--dest _build/vendor]
 
 MathJax comes from its npm package, pinned by version and sha256, and is
-unpacked into ``dest/mathjax`` (copied by Sphinx into ``_static/mathjax``; see
-``html_static_path`` and ``mathjax_path`` in `_config.yml`). The unpacking goes
-into a temporary folder that replaces the old one only when complete.
+unpacked into ``dest/mathjax``, which the Sphinx extension serves as
+``_static/mathjax`` (:mod:`booktools.sphinx.page_assets` sets
+``html_static_path`` and ``mathjax_path``). The unpacking goes into a temporary
+folder that replaces the old one only when complete.
 """
 
 import argparse
@@ -17,12 +18,10 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from booktools.book import MATHJAX_ENTRY, MATHJAX_FOLDER, ROOT, build_dir
 
 MATHJAX_PACKAGE = "mathjax@3.2.2"
 MATHJAX_SHA256 = "1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09"
-# The entry point `mathjax_path` names; present only in a complete unpacking.
-MATHJAX_ENTRY = "tex-mml-chtml.js"
 
 
 class VendorError(RuntimeError):
@@ -31,7 +30,7 @@ class VendorError(RuntimeError):
 
 def fetch_mathjax(dest: Path) -> Path:
     """Unpack MathJax's ``es5`` folder into ``dest/mathjax`` unless it is there."""
-    target = dest / "mathjax"
+    target = dest / Path(MATHJAX_FOLDER).name
     if (target / MATHJAX_ENTRY).is_file():
         print(f"mathjax: already present in {target}")
         return target
@@ -76,7 +75,9 @@ def fetch_mathjax(dest: Path) -> Path:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dest", type=Path, default=ROOT / "_build" / "vendor")
+    parser.add_argument(
+        "--dest", type=Path, default=build_dir(ROOT) / Path(MATHJAX_FOLDER).parent
+    )
     args = parser.parse_args(argv)
     try:
         fetch_mathjax(args.dest)

@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 import textwrap
@@ -5,11 +6,19 @@ import textwrap
 import nbformat
 import pytest
 
-from notebooks import BuildInfo, Converter, convert, datasets_used, setup_source
-from publishing import ConversionError, Site
+from booktools.book import BookError, Site
+from booktools.conversion import (
+    BuildInfo,
+    Converter,
+    convert,
+    datasets_used,
+    notebook_code,
+    setup_source,
+)
 from tiny_book import HEADER
 
 SITE = Site(repo_url="https://github.com/someone/the-book", branch="main")
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
 DOC = "book/part/chapter"
 
 CHAPTER = HEADER + textwrap.dedent(
@@ -88,7 +97,7 @@ def book(tmp_path):
 
 
 def test_a_chapter_becomes_plain_notebook_markdown(book, info):
-    notebook = convert(DOC, SITE, info, root=book)
+    notebook = convert(DOC, SITE, info, COMMIT, root=book)
     nbformat.validate(notebook)
     text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     assert "Accuracy 91.2% after 5 epochs" in text
@@ -120,20 +129,24 @@ def test_a_chapter_becomes_plain_notebook_markdown(book, info):
 
 
 def test_setup_cell_installs_the_package_and_fetches_the_chapters_data(book, info):
-    notebook = convert(DOC, SITE, info, root=book)
+    notebook = convert(DOC, SITE, info, COMMIT, root=book)
     setup = notebook.cells[1].source
     assert notebook.cells[1].cell_type == "code"
-    assert "git+https://github.com/someone/the-book@main#subdirectory=code" in setup
+    # The package at the commit the site was built from, not the branch.
+    assert (
+        f"git+https://github.com/someone/the-book@{COMMIT}#subdirectory=code" in setup
+    )
+    assert "@main" not in setup
     assert '"fetch", "mnist"' in setup and "--upstream" in setup
     assert datasets_used("load_imdb()\nload_translation_pairs()") == ["de-en", "imdb"]
-    compile(setup_source(SITE, ["austen", "mnist"]), "setup", "exec")
+    compile(setup_source(SITE, COMMIT, ["austen", "mnist"]), "setup", "exec")
 
 
 def test_setup_cell_does_nothing_harmful_where_dlbook_is_installed(tmp_path):
     # Here dlbook is importable, so the cell must not install anything; with no
     # datasets to fetch it must simply succeed.
     script = tmp_path / "setup.py"
-    script.write_text(setup_source(SITE, []))
+    script.write_text(setup_source(SITE, COMMIT, []))
     env_python = sys.executable
     result = subprocess.run(
         [env_python, str(script)],
@@ -145,7 +158,7 @@ def test_setup_cell_does_nothing_harmful_where_dlbook_is_installed(tmp_path):
 
 
 def test_a_cell_meant_to_raise_prints_its_error_instead_of_stopping(book, info):
-    notebook = convert(DOC, SITE, info, root=book)
+    notebook = convert(DOC, SITE, info, COMMIT, root=book)
     (raising,) = [c for c in notebook.cells if "shapes differ" in c.source]
     output = subprocess.run(
         [sys.executable, "-c", raising.source], capture_output=True, text=True
@@ -156,15 +169,15 @@ def test_a_cell_meant_to_raise_prints_its_error_instead_of_stopping(book, info):
 
 def test_unknown_references_and_missing_values_are_errors(book, info):
     converter = Converter(DOC, book / "book/part/chapter.md", SITE, info)
-    with pytest.raises(ConversionError, match="unknown label 'sec-nowhere'"):
+    with pytest.raises(BookError, match="unknown label 'sec-nowhere'"):
         converter.markdown("{ref}`sec-nowhere`")
-    with pytest.raises(ConversionError, match="no glued value 'nothing'"):
+    with pytest.raises(BookError, match="no glued value 'nothing'"):
         converter.markdown("{glue:text}`nothing`")
-    with pytest.raises(ConversionError, match="unknown citation"):
+    with pytest.raises(BookError, match="unknown citation"):
         converter.markdown("{cite:p}`nobody1999`")
-    with pytest.raises(ConversionError, match="no notebook form for the directive"):
+    with pytest.raises(BookError, match="no notebook form for the directive"):
         converter.markdown(":::{sidebar}\ntext\n:::")
-    with pytest.raises(ConversionError, match="GitHub URL"):
+    with pytest.raises(BookError, match="GitHub URL"):
         Site(repo_url="https://example.org/book", branch="main").colab(DOC)
 
 
@@ -177,3 +190,41 @@ def test_launch_urls_point_at_the_published_notebooks():
         "https://mybinder.org/v2/gh/someone/the-book/gh-pages"
         "?urlpath=lab/tree/notebooks/book/part/chapter.ipynb"
     )
+
+
+def test_only_cells_meant_to_raise_are_changed():
+    assert notebook_code("x = 1", ["hide-input"]) == "x = 1"
+    wrapped = notebook_code("1 / 0", ["raises-exception"])
+    assert wrapped.startswith("try:\n    1 / 0\nexcept Exception as error:")
+
+
+def test_a_notebook_pins_a_full_commit():
+    with pytest.raises(BookError, match="full commit hash"):
+        SITE.pip_source("main")
+
+
+def test_build_info_is_read_from_the_index_the_build_writes(tmp_path):
+    index = {
+        "labels": {"sec-a": ["book/a", "sec-a", "A"]},
+        "anonlabels": {"fig-b": ["book/a", "fig-b"]},
+        "equations": {"eq-c": ["book/a", 2]},
+        "fignumbers": {"book/a": {"figure": {"fig-b": [1, 3]}}},
+        "secnumbers": {"book/a": {"#sec-a": [1, 2]}},
+        "glue": {"book/a": {"acc": {"text/plain": "0.5"}}},
+    }
+    (tmp_path / "book-index.json").write_text(json.dumps(index))
+    (tmp_path / "refs.bib").write_text("")
+    info = BuildInfo.load(tmp_path / "book-index.json", tmp_path / "refs.bib")
+    assert info.labels["sec-a"] == ("book/a", "sec-a", "A")
+    assert info.equations["eq-c"] == ("book/a", 2)
+    assert info.glue["book/a"]["acc"] == {"text/plain": "0.5"}
+    with pytest.raises(BookError, match="run `make book` first"):
+        BuildInfo.load(tmp_path / "missing.json", tmp_path / "refs.bib")
+
+
+def test_the_datasets_a_chapter_loads_come_from_dlbook_data():
+    import dlbook.data
+
+    assert datasets_used("x = load_fashion_mnist(train=True)") == ["fashion-mnist"]
+    for name, spec in dlbook.data.DATASETS.items():
+        assert callable(getattr(dlbook.data, spec.loader)), name

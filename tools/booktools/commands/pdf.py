@@ -1,9 +1,9 @@
 """Build the book's PDF with Jupyter Book's LaTeX builder and check the result.
 
-    python tools/pdf.py
+    python -m booktools.commands.pdf
 
-Runs ``jupyter-book build . --builder pdflatex`` with the same strictness as the
-HTML build (XeLaTeX is chosen in `_config.yml`; executed outputs come from the
+Runs ``jupyter-book build . --builder pdflatex`` with the same strict flags as
+the HTML build (XeLaTeX is chosen in `_config.yml`; executed outputs come from the
 same jupyter-cache, so nothing re-executes), then reads the LaTeX log: a glyph
 missing from the fonts or an unresolved reference fails the build. The PDF is
 copied into the HTML site, where every page links it.
@@ -14,13 +14,11 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from publishing import ROOT, pdf_name
+from booktools.book import ROOT, build_dir, jupyter_book_build, pdf_name
 
-LATEX_DIR = ROOT / "_build" / "latex"
-SITE_DIR = ROOT / "_build" / "html"
-FLAGS = ["--builder", "pdflatex", "-W", "-n", "--keep-going"]
+LATEX_DIR = build_dir(ROOT) / "latex"
+SITE_DIR = build_dir(ROOT) / "html"
 
 _MISSING_GLYPH = re.compile(r"Missing character: There is no (.+?) in font (.+?)!")
 _UNDEFINED = re.compile(r"LaTeX Warning: (Reference|Citation) `([^']+)' .*undefined")
@@ -38,8 +36,7 @@ def log_problems(log: str) -> list[str]:
 
 def main() -> int:
     start = time.perf_counter()
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run([str(jupyter_book), "build", str(ROOT), *FLAGS])
+    result = jupyter_book_build(ROOT, builder="pdflatex")
     name = pdf_name()
     pdf = LATEX_DIR / name
     if result.returncode != 0 or not pdf.is_file():

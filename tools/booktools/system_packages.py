@@ -1,10 +1,7 @@
-"""The Debian packages the build uses: check them, install them, audit them.
+"""The Debian packages the build uses, by group; which are missing; an audit.
 
-    python tools/system_deps.py check pdf browser vendor data
-    python tools/system_deps.py install pdf browser vendor data   # as root
-
-Each group is a list of (command or file, Debian package). ``check`` names every
-missing piece and the command that installs it, and exits non-zero.
+Each group is a list of (command or file, Debian package);
+``python -m booktools.commands.system_deps`` checks or installs them.
 
 :func:`audit` is the other direction: given the files the build actually used
 (what XeLaTeX read, what Chromium mapped, the commands the data fetch runs), it
@@ -18,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,13 +113,13 @@ class Undeclared:
                 f"{self.file} (used by the {self.group!r} group) belongs to no Debian"
                 " package: it was installed by hand. Find the Debian package that"
                 f" provides it and add it to GROUPS[{self.group!r}] in"
-                " tools/system_deps.py"
+                " tools/booktools/system_packages.py"
             )
         return (
             f"{self.file} (used by the {self.group!r} group) belongs to the Debian"
             f" package {self.package}, which no declared package depends on: add"
             f" (..., {self.package!r}) to GROUPS[{self.group!r}] in"
-            " tools/system_deps.py"
+            " tools/booktools/system_packages.py"
         )
 
 
@@ -331,37 +327,3 @@ def audit_machine(used: Mapping[str, Iterable[str]]) -> list[Undeclared]:
     files = {file for group in used.values() for file in group}
     depends, provides, base = installed_graph()
     return audit(used, GROUPS, file_owners(files), depends, provides, base)
-
-
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in ("check", "install"):
-        print(__doc__, file=sys.stderr)
-        return 2
-    action, groups = argv[0], argv[1:] or sorted(GROUPS)
-    absent = missing(groups)
-    packages = sorted({package for _, package in absent})
-    if absent and action == "install":
-        if os.geteuid() != 0:
-            print(
-                "installing system packages needs root: run as root or use sudo",
-                file=sys.stderr,
-            )
-            return 1
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(install_command(packages), check=True, env=env)
-        absent = missing(groups)
-    for thing, package in absent:
-        print(f"missing: {thing} (Debian package {package})", file=sys.stderr)
-    if absent:
-        print(
-            "install them with: sudo " + " ".join(install_command(packages)),
-            file=sys.stderr,
-        )
-        return 1
-    print(f"system packages for {', '.join(groups)}: all present")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

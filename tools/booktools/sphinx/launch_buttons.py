@@ -2,14 +2,15 @@
 
 The theme's own launch buttons point Colab at the chapter's MyST ``.md`` file,
 which Colab cannot open. Ours point at the clean notebooks that
-``tools/notebooks.py`` publishes with the site (the ``gh-pages`` branch, which
-Colab and Binder both read from GitHub), and every page links the book's PDF.
+``python -m booktools.commands.notebooks`` publishes with the site (the
+``gh-pages`` branch, which Colab and Binder both read from GitHub), and every
+page links the book's PDF.
 The repository is ``repository.url`` in ``_config.yml``; nothing else names it.
 """
 
 from pathlib import Path
 
-from publishing import Site, chapters, load_site, pdf_name
+from booktools.book import Site, code_chapters, load_site, pdf_name
 
 
 def add_buttons(app, pagename, templatename, context, doctree):
@@ -86,7 +87,7 @@ def add_buttons(app, pagename, templatename, context, doctree):
 def remember_site(app):
     root = Path(app.srcdir)
     app.dlbook_site = load_site(root)
-    app.dlbook_chapters = set(chapters(root))
+    app.dlbook_chapters = set(code_chapters(root))
     app.dlbook_pdf = pdf_name(root)
 
 

@@ -1,3 +1,5 @@
+"""The commands the Makefile runs (booktools.commands)."""
+
 import hashlib
 import os
 import stat
@@ -5,10 +7,9 @@ import tarfile
 
 import pytest
 
-import system_deps
-import vendor
-from pdf import log_problems
-from publishing import chapters, load_site, pdf_name
+from booktools import system_packages
+from booktools.commands import system_deps, vendor
+from booktools.commands.pdf import log_problems
 
 
 def fake_npm(tmp_path, monkeypatch, files):
@@ -75,19 +76,10 @@ def test_pdf_log_problems_finds_missing_glyphs_and_undefined_references():
 
 
 def test_system_deps_names_the_missing_packages(monkeypatch, capsys):
-    monkeypatch.setattr(system_deps, "_present", lambda thing: thing != "chromium")
+    monkeypatch.setattr(system_packages, "_present", lambda thing: thing != "chromium")
     assert system_deps.main(["check", "browser"]) == 1
     err = capsys.readouterr().err
     assert "missing: chromium (Debian package chromium)" in err
     assert "apt-get install chromium" in err
-    monkeypatch.setattr(system_deps, "_present", lambda thing: True)
+    monkeypatch.setattr(system_packages, "_present", lambda thing: True)
     assert system_deps.main(["check", "pdf", "browser"]) == 0
-
-
-def test_the_book_is_published_from_one_configured_place():
-    site = load_site()
-    assert site.repo_url.startswith("https://github.com/")
-    assert pdf_name().endswith(".pdf")
-    names = chapters()
-    assert "book/foundations/tensors-and-operations" in names
-    assert not any(name.startswith("book/back-matter") for name in names)

@@ -1,0 +1,32 @@
+"""The book's Sphinx extension: ``booktools.sphinx`` in ``_config.yml``'s
+``extra_extensions`` registers every part.
+
+- :mod:`~booktools.sphinx.execution`: the execution-cache guard, the GPU
+  records put into the cache, and each GPU page's notice of what it shows;
+- :mod:`~booktools.sphinx.results`: the Results page and ``results.json``;
+- :mod:`~booktools.sphinx.book_index`: labels, numbers and glue for the
+  notebook generator;
+- :mod:`~booktools.sphinx.launch_buttons`: Colab, Binder and download buttons;
+- :mod:`~booktools.sphinx.page_assets`: MathJax from the site, no script twice;
+- :mod:`~booktools.sphinx.image_alt`: figure captions as images' alt text.
+"""
+
+from booktools.sphinx import (
+    book_index,
+    execution,
+    image_alt,
+    launch_buttons,
+    page_assets,
+    results,
+)
+
+PARTS = (execution, results, book_index, launch_buttons, page_assets, image_alt)
+
+
+def setup(app):
+    safe = {"parallel_read_safe": True, "parallel_write_safe": True}
+    for part in PARTS:
+        declared = part.setup(app)
+        for key in safe:
+            safe[key] = safe[key] and declared.get(key, False)
+    return {"version": "1.0", **safe}

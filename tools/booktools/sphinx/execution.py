@@ -1,0 +1,229 @@
+"""Sphinx extension: what the chapters' outputs are, and the page saying so.
+
+Runs inside every build of the book (``make book``, a bare ``jupyter-book
+build``, the PDF, the chapter preview, the tests' throw-away books), so each
+behaves the same:
+
+* before the environment is read (``config-inited``), the **execution-cache
+  guard** clears jupyter-cache and Sphinx's doctrees when the ``dlbook``
+  package or the pinned requirements changed (jupyter-cache keys a chapter on
+  its own code cells only), so every chapter re-executes;
+* then every *fresh* GPU record (:mod:`booktools.records`) is put into the
+  execution cache, so the build renders it instead of executing the chapter;
+  the GPU policy (``DLBOOK_GPU_POLICY``) decides whether a stale or missing
+  record fails the build;
+* after a GPU chapter is read (``doctree-read``), its page gets a notice made
+  from what was rendered: the provenance that the record's outputs carry
+  (glued into them when they were cached) if the page rendered them, the
+  CPU-preview notice otherwise.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+from booktools.book import gpu_chapters, needs_gpu, write_atomic
+from booktools.fingerprint import dependencies
+from booktools.records import (
+    PROVENANCE_GLUE,
+    Status,
+    cell_outputs,
+    record_paths,
+    recorded_notebook,
+    status,
+)
+from booktools.sphinx.page_glue import page_glue
+
+logger = logging.getLogger(__name__)
+
+POLICY_ENV = "DLBOOK_GPU_POLICY"
+POLICIES = {
+    "preview": "a GPU chapter without a fresh record runs its CPU preview",
+    "strict": "a GPU chapter without a fresh record fails the build",
+    "publish": "strict once every GPU chapter has a record; until then, preview",
+}
+# Kept in the cache folder, so the cache and what it is valid for travel together.
+FINGERPRINT_FILE = "dlbook-dependencies"
+
+
+def cache_path(app, config) -> Path:
+    """jupyter-cache's folder, where myst-nb puts it."""
+    configured = config.nb_execution_cache_path
+    return Path(configured or Path(app.outdir).parent / ".jupyter_cache").resolve()
+
+
+def guard_cache(root: Path, cache: Path, doctrees: Path) -> bool:
+    """Clear the execution cache and the doctrees if what the chapters import
+    changed since the cache was made; True if something was cleared."""
+    stamp = cache / FINGERPRINT_FILE
+    current = dependencies(root)
+    if stamp.is_file() and stamp.read_text().strip() == current:
+        return False
+    cleared = False
+    for folder in (cache, doctrees):
+        if folder.exists():
+            shutil.rmtree(folder)
+            cleared = True
+    write_atomic(stamp, current + "\n")
+    return cleared
+
+
+def policy() -> str:
+    chosen = os.environ.get(POLICY_ENV) or "preview"
+    if chosen not in POLICIES:
+        raise ExtensionError(
+            f"{POLICY_ENV}={chosen!r} is not a GPU policy; choose one of"
+            f" {', '.join(POLICIES)}"
+        )
+    return chosen
+
+
+def enforce(statuses: list[Status], chosen: str) -> None:
+    """Fail the build if ``chosen`` does not allow what ``statuses`` say."""
+    problems = [s for s in statuses if not s.fresh]
+    strict = chosen == "strict" or (
+        chosen == "publish" and all(s.state != "missing" for s in statuses)
+    )
+    if strict and problems:
+        lines = [f"  {s.chapter}: {s.state} ({s.describe()})" for s in problems]
+        raise ExtensionError(
+            f"{POLICY_ENV}={chosen} and these GPU records are not fresh:\n"
+            + "\n".join(lines)
+            + "\nrecord them on a CUDA machine (README: Chapters that need a GPU)"
+        )
+
+
+def inject(root: Path, cache: Path, statuses: list[Status]) -> list[str]:
+    """Put each fresh record into the execution cache unless it is there
+    already; returns the chapters whose cache entry was written."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    store = get_cache(str(cache))
+    written = []
+    for s in statuses:
+        if not s.fresh:
+            continue
+        notebook = recorded_notebook(root, s.chapter)
+        try:
+            cached = store.get_cache_bundle(store.match_cache_notebook(notebook).pk).nb
+        except KeyError:
+            cached = None
+        if cached is not None and cell_outputs(cached) == cell_outputs(notebook):
+            continue
+        store.cache_notebook_bundle(
+            CacheBundleIn(nb=notebook, uri=str(root / f"{s.chapter}.md")),
+            check_validity=False,
+            overwrite=True,
+        )
+        written.append(s.chapter)
+    return written
+
+
+def prepare_execution(app, config) -> None:
+    """``config-inited``: the cache guard, then the GPU records."""
+    if config.nb_execution_mode != "cache":
+        return
+    root = Path(app.srcdir)
+    cache = cache_path(app, config)
+    if guard_cache(root, cache, Path(app.doctreedir)):
+        logger.info(
+            "execution cache: dlbook or the pinned requirements changed since the"
+            " last build; cleared it, so every chapter re-executes"
+        )
+    statuses = [status(root, chapter) for chapter in gpu_chapters(root)]
+    enforce(statuses, policy())
+    for chapter in inject(root, cache, statuses):
+        logger.info(f"gpu records: {chapter} cached from its record")
+    for s in statuses:
+        state = "uses its record" if s.fresh else f"{s.state}, runs its CPU preview"
+        logger.info(f"gpu records: {s.chapter} {state} ({s.describe()})")
+
+
+# The page notice -------------------------------------------------------------
+
+
+def _paragraph(*parts) -> nodes.paragraph:
+    """A paragraph of text, with `code` and **bold** spans marked as tuples."""
+    paragraph = nodes.paragraph()
+    for part in parts:
+        if isinstance(part, tuple):
+            kind, text = part
+            paragraph += (
+                nodes.literal(text, text)
+                if kind == "code"
+                else nodes.strong(text, text)
+            )
+        else:
+            paragraph += nodes.Text(part)
+    return paragraph
+
+
+def recorded_notice(provenance: dict) -> nodes.paragraph:
+    shared = provenance.get("gpu_shared_with", 0)
+    sharing = (
+        f", while {shared} other chapter{'s' if shared > 1 else ''} ran on the"
+        " same GPU, which slowed its timings"
+        if shared
+        else ""
+    )
+    return _paragraph(
+        f"Outputs recorded on {provenance['gpu']} on {provenance['date']} in"
+        f" {provenance['wall_seconds']:.0f} s{sharing} (torch {provenance['torch']},"
+        f" CUDA {provenance['cuda']}), and reused while this chapter's code, the ",
+        ("code", "dlbook"),
+        " package and the pinned requirements are unchanged.",
+    )
+
+
+def preview_notice(why: str) -> nodes.paragraph:
+    return _paragraph(
+        ("bold", "CPU preview."),
+        " This chapter needs a GPU for its full configuration, and"
+        f" {why}. What you see ran on the build machine's CPU in the reduced"
+        " configuration the chapter declares (smaller images, fewer epochs,"
+        " fewer models), so its numbers are not the full experiment's.",
+    )
+
+
+def notice_for(s: Status, rendered_provenance: dict | None) -> nodes.paragraph:
+    """The notice for a page that rendered a record with
+    ``rendered_provenance`` (None: it rendered no record), given the chapter's
+    record status."""
+    if rendered_provenance is not None:
+        return recorded_notice(rendered_provenance)
+    if not s.fresh:
+        return preview_notice(
+            f"its recorded GPU outputs are {s.state} ({s.describe()})"
+        )
+    return preview_notice(
+        "its GPU record, although fresh, was not used by this build (it executed"
+        " the chapter itself)"
+    )
+
+
+def add_notice(app, doctree) -> None:
+    """``doctree-read``: the notice at the top of a GPU chapter's page."""
+    root, docname = Path(app.srcdir), app.env.docname
+    source = root / f"{docname}.md"
+    if not source.is_file() or not needs_gpu(source):
+        return
+    for path in record_paths(root, docname):
+        app.env.note_dependency(str(path))  # a new record re-reads the page
+    glued = page_glue(app.env, docname).get(PROVENANCE_GLUE)
+    rendered = None if glued is None else json.loads(glued["text/plain"])
+    paragraph = notice_for(status(root, docname), rendered)
+    section = doctree.next_node(nodes.section)
+    title = section.next_node(nodes.title)
+    section.insert(section.index(title) + 1, nodes.important("", paragraph))
+
+
+def setup(app):
+    app.connect("config-inited", prepare_execution, priority=900)
+    app.connect("doctree-read", add_notice)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
