@@ -33,6 +33,7 @@ def book(tmp_path):
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     (tmp_path / "code" / "dlbook").mkdir(parents=True)
     (tmp_path / "code" / "dlbook" / "models.py").write_text("WIDTH = 64\n")
+    (tmp_path / "code" / "pyproject.toml").write_text("[project]\n")
     (tmp_path / "requirements.txt").write_text("torch==2.14.1\n")
     (tmp_path / "_toc.yml").write_text(
         f"format: jb-book\nroot: intro\nchapters:\n- file: {CHAPTER}\n"
@@ -67,7 +68,8 @@ def change_code_cell(root):
 
 
 def change_package(root):
-    (root / "code" / "dlbook" / "models.py").write_text("WIDTH = 128\n")
+    """A change every chapter depends on: the package's metadata."""
+    (root / "code" / "pyproject.toml").write_text("[project]\nname = 'x'\n")
 
 
 def change_requirements(root):
@@ -99,7 +101,7 @@ def test_missing_then_fresh(book):
     ("edit", "reason"),
     [
         (change_code_cell, "code cells"),
-        (change_package, "dlbook package"),
+        (change_package, "dlbook modules"),
         (change_requirements, "requirements"),
     ],
 )
@@ -114,6 +116,12 @@ def test_a_change_makes_the_record_stale(book, edit, reason):
 def test_prose_edits_keep_the_record_fresh(book):
     fake_record(book)
     write_chapter(book, prose="A new sentence.\n\n")
+    assert status(book, CHAPTER).fresh
+
+
+def test_a_module_the_chapter_does_not_import_keeps_the_record_fresh(book):
+    fake_record(book)  # the chapter imports no dlbook module
+    (book / "code" / "dlbook" / "models.py").write_text("WIDTH = 128\n")
     assert status(book, CHAPTER).fresh
 
 

@@ -93,7 +93,7 @@ def chapter_of(root: Path, record_stem: str) -> str:
 def fingerprints(root: Path, chapter: str) -> dict[str, str]:
     """sha256 of what a chapter's outputs depend on, one per component."""
     notebook = read_chapter_notebook(root, chapter)
-    return {"code_cells": code_cells(notebook), **components(root)}
+    return {"code_cells": code_cells(notebook), **components(root, notebook)}
 
 
 def status(root: Path, chapter: str) -> Status:

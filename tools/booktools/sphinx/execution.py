@@ -5,9 +5,9 @@ build``, the PDF, the chapter preview, the tests' throw-away books), so each
 behaves the same:
 
 * before the environment is read (``config-inited``), the **execution-cache
-  guard** clears jupyter-cache and Sphinx's doctrees when the ``dlbook``
-  package or the pinned requirements changed (jupyter-cache keys a chapter on
-  its own code cells only), so every chapter re-executes;
+  guard** takes out of jupyter-cache every chapter whose imported ``dlbook``
+  modules or pinned requirements changed (jupyter-cache keys a chapter on its
+  own code cells only), and has Sphinx read it again, so it re-executes;
 * then every *fresh* GPU record (:mod:`booktools.records`) is put into the
   execution cache, so the build renders it instead of executing the chapter;
   the GPU policy (``DLBOOK_GPU_POLICY``) decides whether a stale or missing
@@ -18,16 +18,22 @@ behaves the same:
   CPU-preview notice otherwise.
 """
 
+import contextlib
 import json
 import os
-import shutil
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
-from booktools.book import gpu_chapters, needs_gpu, write_atomic
+from booktools.book import (
+    code_chapters,
+    gpu_chapters,
+    needs_gpu,
+    read_chapter_notebook,
+    write_atomic,
+)
 from booktools.fingerprint import dependencies
 from booktools.records import (
     PROVENANCE_GLUE,
@@ -47,8 +53,9 @@ POLICIES = {
     "strict": "a GPU chapter without a fresh record fails the build",
     "publish": "strict once every GPU chapter has a record; until then, preview",
 }
-# Kept in the cache folder, so the cache and what it is valid for travel together.
-FINGERPRINT_FILE = "dlbook-dependencies"
+# Kept in the cache folder, so the cache and what it is valid for travel together:
+# each chapter's fingerprint (booktools.fingerprint) when it was last cached.
+FINGERPRINT_FILE = "dlbook-dependencies.json"
 
 
 def cache_path(app, config) -> Path:
@@ -57,20 +64,25 @@ def cache_path(app, config) -> Path:
     return Path(configured or Path(app.outdir).parent / ".jupyter_cache").resolve()
 
 
-def guard_cache(root: Path, cache: Path, doctrees: Path) -> bool:
-    """Clear the execution cache and the doctrees if what the chapters import
-    changed since the cache was made; True if something was cleared."""
+def guard_cache(root: Path, cache: Path, chapters: list[str]) -> list[str]:
+    """Take out of the execution cache every chapter whose imported ``dlbook``
+    modules or pinned requirements changed since it was cached (or whose
+    fingerprint is unknown); returns those chapters, which must be re-read."""
+    from jupyter_cache import get_cache
+
     stamp = cache / FINGERPRINT_FILE
-    current = dependencies(root)
-    if stamp.is_file() and stamp.read_text().strip() == current:
-        return False
-    cleared = False
-    for folder in (cache, doctrees):
-        if folder.exists():
-            shutil.rmtree(folder)
-            cleared = True
-    write_atomic(stamp, current + "\n")
-    return cleared
+    stored = json.loads(stamp.read_text()) if stamp.is_file() else {}
+    notebooks = {c: read_chapter_notebook(root, c) for c in chapters}
+    current = {c: dependencies(root, nb) for c, nb in notebooks.items()}
+    changed = [c for c in chapters if stored.get(c) != current[c]]
+    if changed and cache.exists():
+        store = get_cache(str(cache))
+        for chapter in changed:
+            # Found by its code cells, as myst-nb would find it, wherever it ran.
+            with contextlib.suppress(KeyError):
+                store.remove_cache(store.match_cache_notebook(notebooks[chapter]).pk)
+    write_atomic(stamp, json.dumps(current, indent=1, sort_keys=True) + "\n")
+    return changed
 
 
 def policy() -> str:
@@ -127,14 +139,17 @@ def inject(root: Path, cache: Path, statuses: list[Status]) -> list[str]:
 
 def prepare_execution(app, config) -> None:
     """``config-inited``: the cache guard, then the GPU records."""
+    app.dlbook_reexecute = []
     if config.nb_execution_mode != "cache":
         return
     root = Path(app.srcdir)
     cache = cache_path(app, config)
-    if guard_cache(root, cache, Path(app.doctreedir)):
+    app.dlbook_reexecute = guard_cache(root, cache, code_chapters(root))
+    if app.dlbook_reexecute:
         logger.info(
-            "execution cache: dlbook or the pinned requirements changed since the"
-            " last build; cleared it, so every chapter re-executes"
+            f"execution cache: {len(app.dlbook_reexecute)} chapter(s) re-execute,"
+            " because the dlbook modules they import or the pinned requirements"
+            f" changed: {', '.join(app.dlbook_reexecute)}"
         )
     statuses = [status(root, chapter) for chapter in gpu_chapters(root)]
     enforce(statuses, policy())
@@ -143,6 +158,12 @@ def prepare_execution(app, config) -> None:
     for s in statuses:
         state = "uses its record" if s.fresh else f"{s.state}, runs its CPU preview"
         logger.info(f"gpu records: {s.chapter} {state} ({s.describe()})")
+
+
+def reread_reexecuted(app, env, added, changed, removed) -> list[str]:
+    """``env-get-outdated``: the chapters the guard took out of the cache are
+    read again, so that they execute."""
+    return [c for c in app.dlbook_reexecute if c in env.found_docs]
 
 
 # The page notice -------------------------------------------------------------
@@ -225,5 +246,6 @@ def add_notice(app, doctree) -> None:
 
 def setup(app):
     app.connect("config-inited", prepare_execution, priority=900)
+    app.connect("env-get-outdated", reread_reexecuted)
     app.connect("doctree-read", add_notice)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
