@@ -12,7 +12,13 @@ import pytest
 from sphinx.errors import ExtensionError
 
 from booktools import records
-from booktools.book import ROOT, BookError, gpu_chapters, read_chapter_notebook
+from booktools.book import (
+    ROOT,
+    BookError,
+    gpu_chapters,
+    jupyter_book_build,
+    read_chapter_notebook,
+)
 from booktools.commands import gpu_records
 from booktools.records import fingerprints, record_paths, status
 from booktools.sphinx.execution import enforce, notice_for, policy
@@ -319,3 +325,16 @@ def test_the_command_line_has_a_subcommand_per_step(book, monkeypatch, capsys):
     assert f"missing  {CHAPTER}: no record in gpu-records/" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         gpu_records.main(["--root", str(book), "prepare"])  # not a step any more
+
+
+def test_a_record_made_after_a_build_is_shown_by_the_next_one(book):
+    cell = "```{code-cell} ipython3\nprint('preview ran')\n```\n"
+    write_chapter(book, cell=cell)
+    html = build(book, cell)
+    assert "preview ran" in html and "CPU preview" in html
+    fake_record(book)  # the chapter's source does not change, nor its mtime
+    result = jupyter_book_build(book, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (book / "_build" / "html" / "ch" / "big.html").read_text()
+    assert "recorded on the GPU: 0.9312" in html  # the record's output
+    assert "Outputs recorded on Fake GPU 80GB" in html and "CPU preview" not in html

@@ -112,3 +112,24 @@ def test_a_chapter_that_stops_recording_leaves_the_results(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     records = json.loads((tmp_path / "_build" / "html" / "results.json").read_text())
     assert [r["chapter"] for r in records] == ["ch/b"]
+
+
+def test_pages_that_record_and_show_each_others_results(tmp_path):
+    """ch/a is read before ch/b, yet its table must show ch/b's record (the
+    translation chapters do this), and each its own."""
+    table = "\n```{results-table}\n:dataset: D\n:name: tbl-NAME\n```\n"
+    pages = {
+        "intro": "Intro.\n",
+        "ch/a": chapter(16, "D", "GRU", 0.5) + table.replace("NAME", "a"),
+        "ch/b": chapter(17, "D", "attention", 0.75) + table.replace("NAME", "b"),
+    }
+    result = build_book(tmp_path, pages)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for page in ("a", "b"):
+        html = (tmp_path / "_build" / "html" / "ch" / f"{page}.html").read_text()
+        assert "50.00%" in html and "75.00%" in html, page
+    # A build with nothing changed reads them once, and shows the same.
+    again = build_book(tmp_path, pages)
+    assert again.returncode == 0, again.stdout + again.stderr
+    html = (tmp_path / "_build" / "html" / "ch" / "a.html").read_text()
+    assert "50.00%" in html and "75.00%" in html

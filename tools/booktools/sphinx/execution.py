@@ -39,7 +39,6 @@ from booktools.records import (
     PROVENANCE_GLUE,
     Status,
     cell_outputs,
-    record_paths,
     recorded_notebook,
     status,
 )
@@ -139,7 +138,7 @@ def inject(root: Path, cache: Path, statuses: list[Status]) -> list[str]:
 
 def prepare_execution(app, config) -> None:
     """``config-inited``: the cache guard, then the GPU records."""
-    app.dlbook_reexecute = []
+    app.dlbook_reexecute, app.dlbook_record_states = [], {}
     if config.nb_execution_mode != "cache":
         return
     root = Path(app.srcdir)
@@ -152,6 +151,7 @@ def prepare_execution(app, config) -> None:
             f" changed: {', '.join(app.dlbook_reexecute)}"
         )
     statuses = [status(root, chapter) for chapter in gpu_chapters(root)]
+    app.dlbook_record_states = {s.chapter: record_state(s) for s in statuses}
     enforce(statuses, policy())
     for chapter in inject(root, cache, statuses):
         logger.info(f"gpu records: {chapter} cached from its record")
@@ -160,10 +160,21 @@ def prepare_execution(app, config) -> None:
         logger.info(f"gpu records: {s.chapter} {state} ({s.describe()})")
 
 
+def record_state(s: Status) -> str:
+    """What a GPU page's notice and outputs depend on: its record's state and
+    provenance."""
+    return json.dumps([s.state, s.provenance], sort_keys=True)
+
+
 def reread_reexecuted(app, env, added, changed, removed) -> list[str]:
     """``env-get-outdated``: the chapters the guard took out of the cache are
-    read again, so that they execute."""
-    return [c for c in app.dlbook_reexecute if c in env.found_docs]
+    read again, so that they execute, and so are GPU chapters whose record
+    appeared, changed or went stale since the last build."""
+    before = getattr(env, "dlbook_record_states", {})
+    now = app.dlbook_record_states
+    records = [c for c in now if before.get(c) != now[c]]
+    env.dlbook_record_states = now
+    return [c for c in [*app.dlbook_reexecute, *records] if c in env.found_docs]
 
 
 # The page notice -------------------------------------------------------------
@@ -234,8 +245,6 @@ def add_notice(app, doctree) -> None:
     source = root / f"{docname}.md"
     if not source.is_file() or not needs_gpu(source):
         return
-    for path in record_paths(root, docname):
-        app.env.note_dependency(str(path))  # a new record re-reads the page
     glued = page_glue(app.env, docname).get(PROVENANCE_GLUE)
     rendered = None if glued is None else json.loads(glued["text/plain"])
     paragraph = notice_for(status(root, docname), rendered)

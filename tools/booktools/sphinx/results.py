@@ -6,9 +6,12 @@ which glues each into the executed notebook. This extension
 * reads the records of every page it renders from that page's glued values
   (``doctree-read``), and names their chapter after the page, so a chapter
   never types its own name;
-* reads the pages holding a ``results-table`` directive after every chapter
-  (so the chapters read in this build have been collected), and re-reads them
-  on every build;
+* reads the pages holding a ``results-table`` directive after every chapter;
+  a page's own records come straight from the notebook being rendered; once
+  every changed page has been read, it reads again each page whose tables saw
+  other records than the book now has (two translation chapters show each
+  other's; a chapter that re-ran changes the Results page), and only then may
+  a table be empty;
 * renders the records as a table, and the published reference results
   (``reference-results.yml`` beside the page) next to the book's own number for
   the same experiment;
@@ -31,11 +34,33 @@ from dlbook.results import Result, read_glued
 EMPTY = "\N{EN DASH}"  # shown in a table cell that has no value
 
 
-def _book_results(env) -> list[Result]:
-    """Every page's records, by session, then in the order of the book."""
-    stored = getattr(env, "dlbook_results", {})
+def _book_results(env, current: list[Result] | None = None) -> list[Result]:
+    """Every page's records, by session, then in the order of the book; with
+    ``current``, those of the page being read instead of the stored ones."""
+    stored = dict(getattr(env, "dlbook_results", {}))
+    if current is not None:
+        stored[env.docname] = current
     results = [r for doc in sorted(env.found_docs) for r in stored.get(doc, [])]
     return sorted(results, key=lambda r: (r.session, r.chapter))
+
+
+def _digest(results: list[Result]) -> str:
+    return json.dumps([asdict(r) for r in results], sort_keys=True)
+
+
+def rendered_results(document, docname: str) -> list[Result]:
+    """The records of the notebook being rendered into ``document``: glued
+    values myst-nb has read from it already, before the page is complete."""
+    renderer = document.get("nb_renderer")
+    if renderer is None:  # not a notebook page
+        return []
+    glued = renderer.renderer.nb_client.glue_data
+    results = []
+    for name, output in glued.items():
+        result = read_glued(name, output["data"])
+        if result is not None:
+            results.append(replace(result, chapter=docname))
+    return results
 
 
 def page_results(env, docname: str) -> list[Result]:
@@ -142,14 +167,27 @@ class ResultsTable(SphinxDirective):
 
     def run(self):
         kind = self.options.get("kind", "book")
-        lines = self._reference_rows() if kind == "references" else self._book_rows()
+        results = _book_results(
+            self.env, rendered_results(self.state.document, self.env.docname)
+        )
+        # What this read saw; a later page may still add records (see below).
+        seen = getattr(self.env, "dlbook_tables_saw", {})
+        seen[self.env.docname] = _digest(results)
+        self.env.dlbook_tables_saw = seen
+        if kind == "references":
+            lines = self._reference_rows(results)
+        else:
+            lines = self._book_rows(results)
         return self.parse_text_to_nodes("\n".join(lines))
 
-    def _book_rows(self) -> list[str]:
-        results = _book_results(self.env)
+    def _book_rows(self, results: list[Result]) -> list[str]:
         dataset = self.options.get("dataset")
         if dataset:
             results = [r for r in results if r.dataset == dataset]
+        if not results and not getattr(self.env, "dlbook_final_read", False):
+            # Pages read later may record them: read this page again then.
+            self.env.dlbook_tables_saw[self.env.docname] = None
+            return []
         if not results:
             raise self.error(
                 f"no chapter recorded a result{f' on {dataset!r}' if dataset else ''}:"
@@ -164,7 +202,7 @@ class ResultsTable(SphinxDirective):
             [book_row(r) for r in results],
         )
 
-    def _reference_rows(self) -> list[str]:
+    def _reference_rows(self, results: list[Result]) -> list[str]:
         path = Path(self.env.doc2path(self.env.docname)).parent / (
             "reference-results.yml"
         )
@@ -173,7 +211,7 @@ class ResultsTable(SphinxDirective):
         problems = reference_problems(references)
         if problems:
             raise self.error(f"{path.name}: " + "; ".join(problems))
-        ours = {(r.dataset, r.model, r.metric): r for r in _book_results(self.env)}
+        ours = {(r.dataset, r.model, r.metric): r for r in results}
         header = ["Experiment", "Reference setup", "Reference result", "Source"]
         return list_table(
             "Published results and this book's number for the same experiment",
@@ -242,9 +280,26 @@ def _read_results_page_last(app, env, docnames: list[str]) -> None:
             docnames.append(page)
 
 
-def _always_outdated(app, env, added, changed, removed) -> list[str]:
-    """Re-read those pages on every build: a chapter they quote may have re-run."""
-    return [p for p in _pages_with_tables(app, env) if p not in removed]
+def _first_read(app, env, added, changed, removed) -> list[str]:
+    """``env-get-outdated``: a build's first reading may see records that
+    pages read later change."""
+    env.dlbook_final_read = False
+    return []
+
+
+def _read_again_if_incomplete(app, env) -> list[str]:
+    """``env-updated``: every changed page is read; read once more each page
+    whose tables saw other records than the book now has (in this build or
+    an earlier one), and write it."""
+    final = _digest(_book_results(env))
+    seen = getattr(env, "dlbook_tables_saw", {})
+    again = [p for p in _pages_with_tables(app, env) if seen.get(p) != final]
+    env.dlbook_final_read = True
+    for docname in again:
+        app.emit("env-purge-doc", env, docname)
+        env.clear_doc(docname)
+        app.builder.read_doc(docname)
+    return again
 
 
 def _write_json(app, exception) -> None:
@@ -260,7 +315,8 @@ def setup(app):
     app.add_config_value("results_page", RESULTS_PAGE, "env")
     app.add_directive("results-table", ResultsTable)
     app.connect("env-before-read-docs", _read_results_page_last)
-    app.connect("env-get-outdated", _always_outdated)
+    app.connect("env-get-outdated", _first_read)
+    app.connect("env-updated", _read_again_if_incomplete)
     app.connect("doctree-read", collect_results)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
