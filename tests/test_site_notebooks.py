@@ -34,6 +34,7 @@ from booktools.book import (
     ROOT,
     build_dir,
     code_chapters,
+    current_commit,
     load_site,
     read_chapter_notebook,
 )
@@ -145,7 +146,8 @@ def execution_cache():
 def test_the_notebook_runs_the_code_the_build_executed(docname, execution_cache):
     notebook = published(docname)
     setup, *cells = code_cells(notebook)
-    assert "dlbook.data" in setup.source or "pip" in setup.source
+    # The package as it was when the site was built, not the branch's tip.
+    assert f"@{current_commit()}#subdirectory=code" in setup.source
     # The execution cache holds the chapter's code cells executed (or, for a GPU
     # chapter, its record): jupyter-cache finds it by a hash of exactly them.
     chapter = read_chapter_notebook(ROOT, docname)
