@@ -37,6 +37,7 @@ setup: $(SETUP_STAMP)
 # when the stamp is older than the list of datasets (a no-change build stays
 # fast). Loaders verify what they read and name `make data` when it is wrong.
 data: setup
+	$(ENSURE) data
 	$(BIN)/python -m dlbook.data fetch
 	touch $(DATA_STAMP)
 
@@ -44,14 +45,15 @@ $(DATA_STAMP): code/dlbook/data.py | $(SETUP_STAMP)
 	$(MAKE) --no-print-directory data
 
 # Debian packages for the PDF (TeX Live), the browser test (Chromium), the
-# site's own MathJax and the data (npm, apt); needs root. Elsewhere `make pdf`
-# etc. say what is missing.
+# site's own MathJax and the data (npm, apt). Each target below installs the
+# group it needs when it runs as root or sudo asks no password, and otherwise
+# stops with the command that installs them; this installs them all at once.
+ENSURE := PYTHONPATH=tools $(PYTHON) -m booktools.commands.system_deps ensure
 system-deps:
-	PYTHONPATH=tools $(PYTHON) -m booktools.commands.system_deps install \
-		pdf browser vendor data
+	$(ENSURE) pdf browser vendor data
 
 vendor: setup
-	$(RUN).system_deps check vendor
+	$(ENSURE) vendor
 	$(RUN).vendor
 
 # The HTML book, strictly. The execution-cache guard and the recorded GPU
@@ -61,7 +63,7 @@ book: setup $(DATA_STAMP) vendor
 
 # The whole book as one PDF (XeLaTeX), linked from every page of the site.
 pdf: book
-	$(RUN).system_deps check pdf
+	$(ENSURE) pdf
 	$(RUN).pdf
 
 # One clean notebook per chapter, published with the site for Colab and Binder.
@@ -74,7 +76,7 @@ site: book pdf notebooks
 # Tests of the built site: the PDF's text, the notebooks executed as Colab would
 # run them, every page in a headless Chromium with no network.
 site-test: site
-	$(RUN).system_deps check browser
+	$(ENSURE) browser
 	$(BIN)/pytest -m site
 
 # Publishing states its GPU policy: strict once every GPU chapter has a record

@@ -83,3 +83,56 @@ def test_system_deps_names_the_missing_packages(monkeypatch, capsys):
     assert "apt-get install chromium" in err
     monkeypatch.setattr(system_packages, "_present", lambda thing: True)
     assert system_deps.main(["check", "pdf", "browser"]) == 0
+
+
+@pytest.fixture
+def chromium_missing(monkeypatch):
+    """A machine without Chromium, where an install puts it there."""
+    state = {"installed": False}
+    monkeypatch.setattr(
+        system_packages,
+        "_present",
+        lambda thing: thing != "chromium" or state["installed"],
+    )
+    calls = []
+
+    def install(packages, prefix):
+        calls.append((packages, prefix))
+        state["installed"] = True
+
+    monkeypatch.setattr(system_deps, "install", install)
+    return calls
+
+
+@pytest.mark.parametrize("prefix", [[], ["sudo", "-n"]])
+def test_ensure_installs_as_root_or_with_passwordless_sudo(
+    chromium_missing, monkeypatch, prefix
+):
+    monkeypatch.setattr(system_deps, "privilege", lambda: prefix)
+    assert system_deps.main(["ensure", "browser"]) == 0
+    assert chromium_missing == [(["chromium"], prefix)]
+
+
+def test_ensure_without_root_stops_with_the_command_to_run(
+    chromium_missing, monkeypatch, capsys
+):
+    monkeypatch.setattr(system_deps, "privilege", lambda: None)
+    assert system_deps.main(["ensure", "browser"]) == 1
+    assert chromium_missing == []
+    err = capsys.readouterr().err
+    assert "needs root" in err
+    assert err.strip().endswith("install them with: sudo apt-get install chromium")
+
+
+def test_ensure_does_nothing_when_everything_is_there(monkeypatch):
+    monkeypatch.setattr(system_packages, "_present", lambda thing: True)
+    monkeypatch.setattr(system_deps, "privilege", lambda: pytest.fail("asked"))
+    assert system_deps.main(["ensure", "pdf", "browser"]) == 0
+
+
+def test_privilege_is_empty_as_root_and_none_without_sudo(monkeypatch, tmp_path):
+    monkeypatch.setattr(system_deps.os, "geteuid", lambda: 0)
+    assert system_deps.privilege() == []
+    monkeypatch.setattr(system_deps.os, "geteuid", lambda: 1000)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sudo on it
+    assert system_deps.privilege() is None
