@@ -4,6 +4,11 @@
 - :mod:`~booktools.sphinx.execution`: the execution-cache guard, the GPU
   records put into the cache, and each GPU page's notice of what it shows;
 - :mod:`~booktools.sphinx.results`: the Results page and ``results.json``;
+- :mod:`~booktools.sphinx.execution_report`: how each chapter was produced,
+  on its page and in the execution report;
+- :mod:`~booktools.sphinx.summaries`: pages that summarise other pages are
+  read after them;
+- :mod:`~booktools.sphinx.edition`: the commit and build date on every page;
 - :mod:`~booktools.sphinx.book_index`: labels, numbers and glue for the
   notebook generator;
 - :mod:`~booktools.sphinx.launch_buttons`: Colab, Binder and download buttons;
@@ -13,14 +18,27 @@
 
 from booktools.sphinx import (
     book_index,
+    edition,
     execution,
+    execution_report,
     image_alt,
     launch_buttons,
     page_assets,
     results,
+    summaries,
 )
 
-PARTS = (execution, results, book_index, launch_buttons, page_assets, image_alt)
+PARTS = (
+    execution,
+    execution_report,
+    results,
+    summaries,
+    book_index,
+    edition,
+    launch_buttons,
+    page_assets,
+    image_alt,
+)
 
 
 def setup(app):

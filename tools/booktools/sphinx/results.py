@@ -6,12 +6,10 @@ which glues each into the executed notebook. This extension
 * reads the records of every page it renders from that page's glued values
   (``doctree-read``), and names their chapter after the page, so a chapter
   never types its own name;
-* reads the pages holding a ``results-table`` directive after every chapter;
-  a page's own records come straight from the notebook being rendered; once
-  every changed page has been read, it reads again each page whose tables saw
-  other records than the book now has (two translation chapters show each
-  other's; a chapter that re-ran changes the Results page), and only then may
-  a table be empty;
+* has the pages holding a ``results-table`` directive read after the chapters
+  they show, and again if a chapter read after them changed their records
+  (:mod:`booktools.sphinx.summaries`); a page's own records come straight from
+  the notebook being rendered;
 * renders the records as a table, and the published reference results
   (``reference-results.yml`` beside the page) next to the book's own number for
   the same experiment;
@@ -27,11 +25,13 @@ import yaml
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
-from booktools.book import RESULTS_PAGE, write_atomic
+from booktools.book import write_atomic
 from booktools.sphinx.page_glue import page_glue
+from booktools.sphinx.summaries import final_read, note_seen, register
 from dlbook.results import Result, read_glued
 
 EMPTY = "\N{EN DASH}"  # shown in a table cell that has no value
+MARKER = "{results-table}"
 
 
 def _book_results(env, current: list[Result] | None = None) -> list[Result]:
@@ -170,10 +170,8 @@ class ResultsTable(SphinxDirective):
         results = _book_results(
             self.env, rendered_results(self.state.document, self.env.docname)
         )
-        # What this read saw; a later page may still add records (see below).
-        seen = getattr(self.env, "dlbook_tables_saw", {})
-        seen[self.env.docname] = _digest(results)
-        self.env.dlbook_tables_saw = seen
+        # What this read saw; a later page may still add records.
+        note_seen(self.env, MARKER, _digest(results))
         if kind == "references":
             lines = self._reference_rows(results)
         else:
@@ -184,9 +182,9 @@ class ResultsTable(SphinxDirective):
         dataset = self.options.get("dataset")
         if dataset:
             results = [r for r in results if r.dataset == dataset]
-        if not results and not getattr(self.env, "dlbook_final_read", False):
+        if not results and not final_read(self.env):
             # Pages read later may record them: read this page again then.
-            self.env.dlbook_tables_saw[self.env.docname] = None
+            note_seen(self.env, MARKER, None)
             return []
         if not results:
             raise self.error(
@@ -260,48 +258,6 @@ def match_record(records: dict, key: dict):
     return None
 
 
-def _pages_with_tables(app, env) -> list[str]:
-    """The Results page and every other page that shows a results table."""
-    pages = []
-    for docname in sorted(env.found_docs):
-        path = Path(env.doc2path(docname))
-        if docname == app.config.results_page or (
-            path.suffix == ".md" and "{results-table}" in path.read_text()
-        ):
-            pages.append(docname)
-    return pages
-
-
-def _read_results_page_last(app, env, docnames: list[str]) -> None:
-    """Read the pages with results tables after every chapter that executes."""
-    for page in _pages_with_tables(app, env):
-        if page in docnames:
-            docnames.remove(page)
-            docnames.append(page)
-
-
-def _first_read(app, env, added, changed, removed) -> list[str]:
-    """``env-get-outdated``: a build's first reading may see records that
-    pages read later change."""
-    env.dlbook_final_read = False
-    return []
-
-
-def _read_again_if_incomplete(app, env) -> list[str]:
-    """``env-updated``: every changed page is read; read once more each page
-    whose tables saw other records than the book now has (in this build or
-    an earlier one), and write it."""
-    final = _digest(_book_results(env))
-    seen = getattr(env, "dlbook_tables_saw", {})
-    again = [p for p in _pages_with_tables(app, env) if seen.get(p) != final]
-    env.dlbook_final_read = True
-    for docname in again:
-        app.emit("env-purge-doc", env, docname)
-        env.clear_doc(docname)
-        app.builder.read_doc(docname)
-    return again
-
-
 def _write_json(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -312,11 +268,8 @@ def _write_json(app, exception) -> None:
 
 
 def setup(app):
-    app.add_config_value("results_page", RESULTS_PAGE, "env")
     app.add_directive("results-table", ResultsTable)
-    app.connect("env-before-read-docs", _read_results_page_last)
-    app.connect("env-get-outdated", _first_read)
-    app.connect("env-updated", _read_again_if_incomplete)
+    register(MARKER, lambda env: _digest(_book_results(env)))
     app.connect("doctree-read", collect_results)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)

@@ -1,0 +1,72 @@
+"""Sphinx extension: the edition stamp, the commit and the build date, in
+every page's footer and on the PDF's title page, so a reader can tell which
+version of the book a page or a printout is."""
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+from booktools.book import BookError, current_commit, load_site
+
+
+def edition(root: Path) -> dict:
+    """The commit the book at ``root`` is built from, whether the working tree
+    differs from it, and today's date (UTC)."""
+    try:
+        commit = current_commit(root)
+    except BookError:
+        commit = None
+    dirty = False
+    if commit is not None:
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+        )
+        dirty = bool(status.stdout.strip())
+    return {
+        "commit": commit,
+        "dirty": dirty,
+        "date": dt.datetime.now(dt.UTC).date().isoformat(),
+    }
+
+
+def stamp_text(info: dict) -> str:
+    """The stamp in words: "Edition 1a2b3c4d5e6f, built 2026-12-02"."""
+    if info["commit"] is None:
+        name = "an uncommitted copy"
+    else:
+        name = info["commit"][:12] + (" with local changes" if info["dirty"] else "")
+    return f"Edition {name}, built {info['date']}"
+
+
+def remember_edition(app) -> None:
+    """``builder-inited``: the stamp, and on the PDF's title page."""
+    app.dlbook_edition = edition(Path(app.srcdir))
+    app.dlbook_repo_url = load_site(Path(app.srcdir)).repo_url
+    if app.builder.format == "latex":
+        # The title page prints "<releasename> <release>" under the title.
+        info = app.dlbook_edition
+        app.config.latex_elements = {
+            **app.config.latex_elements,
+            "releasename": "",
+        }
+        app.config.release = stamp_text(info)
+
+
+def add_footer(app, pagename, templatename, context, doctree) -> None:
+    """``html-page-context``: the stamp in the footer (the theme's extra
+    footer, set per page so the configuration, and the cache, stay put)."""
+    info = app.dlbook_edition
+    text = stamp_text(info)
+    if info["commit"] is not None:
+        url = f"{app.dlbook_repo_url}/commit/{info['commit']}"
+        short = info["commit"][:12]
+        text = text.replace(short, f'<a href="{url}">{short}</a>', 1)
+    context["theme_extra_footer"] = f'<p class="dlbook-edition">{text}</p>'
+
+
+def setup(app):
+    app.connect("builder-inited", remember_edition)
+    app.connect("html-page-context", add_footer)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
