@@ -20,7 +20,7 @@ REMOTE ?= origin
 BRANCH ?= gh-pages
 
 .PHONY: book test data setup lint clean lock gpu-outputs gpu-check system-deps \
-	vendor pdf notebooks site site-test publish
+	vendor pdf notebooks site site-test publish offline-pack
 
 # The venv is (re)installed whenever the pinned requirements or the packages'
 # metadata change: the book's package (code/) and its build tools (tools/).
@@ -70,8 +70,12 @@ pdf: book
 notebooks: book
 	$(RUN).notebooks
 
-# Everything that is published: HTML, PDF, notebooks.
+# Everything that is published: HTML, PDF, notebooks, and all of it as one
+# archive for reading offline (make offline-pack).
 site: book pdf notebooks
+	$(RUN).offline_pack
+
+offline-pack: site
 
 # Tests of the built site: the PDF's text, the notebooks executed as Colab would
 # run them, every page in a headless Chromium with no network.

@@ -4,11 +4,21 @@ must be typeset by the site's own MathJax, search must work, and the launch and
 download buttons must point where they should."""
 
 import json
+import re
+import zipfile
 from urllib.parse import urljoin
 
 import pytest
 
-from booktools.book import ROOT, code_chapters, load_site, pdf_name, toc_pages
+from booktools.book import (
+    ROOT,
+    code_chapters,
+    current_commit,
+    load_site,
+    offline_pack_name,
+    pdf_name,
+    toc_pages,
+)
 from site_paths import SITE, built, chapter_title
 
 pytestmark = pytest.mark.site
@@ -128,3 +138,50 @@ def test_screenshots_in_light_and_dark_mode(browser, server):
         path = SCREENSHOTS / f"{docname.rsplit('/', 1)[-1]}-{mode}.png"
         assert browser.save_screenshot(str(path))
         assert path.stat().st_size > 10_000
+
+
+def test_the_offline_pack_opens_from_disk_with_pages_search_and_math(browser, tmp_path):
+    pack = built(SITE / offline_pack_name())
+    with zipfile.ZipFile(pack) as archive:
+        names = archive.namelist()
+        folder = names[0].split("/")[0]
+        assert f"{folder}/{pdf_name()}" in names
+        assert f"{folder}/{load_site().notebook_path(code_chapters()[0])}" in names
+        archive.extractall(tmp_path)
+    root = (tmp_path / folder).as_uri() + "/"
+    browser.get_log("browser")  # drain
+    browser.get(root + "book/neural-networks/logistic-regression.html")
+    wait_for(browser, "return document.readyState === 'complete'")
+    wait_for(
+        browser,
+        "return document.querySelectorAll('mjx-container').length > 0"
+        " && !document.querySelector('.math:not(:has(mjx-container))')",
+    )
+    errors = [
+        e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"
+    ]
+    assert errors == []
+    browser.get(root + "search.html?q=backpropagation")
+    count = wait_for(
+        browser,
+        "const r = document.querySelectorAll('#search-results li');"
+        " return r.length > 0 ? r.length : false",
+    )
+    assert count >= 2
+
+
+def test_every_page_carries_the_edition_stamp():
+    commit = current_commit()[:12]
+    for docname in toc_pages():
+        page = built(SITE / f"{docname}.html").read_text()
+        assert re.search(
+            rf"Edition <a href=\"[^\"]+/commit/{commit}\w*\">{commit}", page
+        )
+
+
+def test_the_execution_report_lists_every_chapter_and_each_has_its_badge():
+    report = built(SITE / "book" / "back-matter" / "execution-report.html").read_text()
+    for docname in code_chapters():
+        assert f'href="../../{docname}.html"' in report, docname
+        page = built(SITE / f"{docname}.html").read_text()
+        assert 'class="dlbook-execution-badge"' in page, docname

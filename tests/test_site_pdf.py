@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from booktools.book import pdf_name, toc_pages
+from booktools.book import current_commit, pdf_name, toc_pages
 from site_paths import SITE, built, chapter_title
 
 pytestmark = pytest.mark.site
@@ -36,6 +36,10 @@ def test_the_pdf_has_the_bibliography_and_no_unresolved_reference(text):
     assert "Bibliography" in text
     assert "Rumelhart" in text  # an entry, not only the heading
     assert "??" not in text
+
+
+def test_the_title_page_carries_the_edition_stamp(text):
+    assert f"Edition {current_commit()[:12]}" in text
 
 
 def test_the_site_links_the_pdf():

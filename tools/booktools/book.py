@@ -178,6 +178,11 @@ def pdf_name(root: Path = ROOT) -> str:
     return Path(target).with_suffix(".pdf").name
 
 
+def offline_pack_name(root: Path = ROOT) -> str:
+    """The file name of the archive of the whole site, beside the PDF."""
+    return Path(pdf_name(root)).stem + "-offline.zip"
+
+
 def current_commit(root: Path = ROOT) -> str:
     """The commit the checkout at ``root`` is at."""
     result = subprocess.run(

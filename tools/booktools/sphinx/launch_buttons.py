@@ -10,7 +10,7 @@ The repository is ``repository.url`` in ``_config.yml``; nothing else names it.
 
 from pathlib import Path
 
-from booktools.book import Site, code_chapters, load_site, pdf_name
+from booktools.book import Site, code_chapters, load_site, offline_pack_name, pdf_name
 
 
 def add_buttons(app, pagename, templatename, context, doctree):
@@ -26,7 +26,15 @@ def add_buttons(app, pagename, templatename, context, doctree):
             "icon": "fas fa-file-pdf",
             "url": pathto(app.dlbook_pdf, 1),
             "label": "download-book-pdf-button",
-        }
+        },
+        {
+            "type": "link",
+            "text": "Whole site (.zip)",
+            "tooltip": "Download the site, the notebooks and the PDF to read offline",
+            "icon": "fas fa-file-archive",
+            "url": pathto(app.dlbook_offline_pack, 1),
+            "label": "download-offline-pack-button",
+        },
     ]
     if pagename in app.dlbook_chapters:
         site: Site = app.dlbook_site
@@ -89,6 +97,7 @@ def remember_site(app):
     app.dlbook_site = load_site(root)
     app.dlbook_chapters = set(code_chapters(root))
     app.dlbook_pdf = pdf_name(root)
+    app.dlbook_offline_pack = offline_pack_name(root)
 
 
 def setup(app):
