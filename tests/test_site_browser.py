@@ -3,8 +3,11 @@ unreachable: pages must load with no console error and no failed request, math
 must be typeset by the site's own MathJax, search must work, and the launch and
 download buttons must point where they should."""
 
+import hashlib
 import json
 import re
+import subprocess
+import tarfile
 import zipfile
 from urllib.parse import urljoin
 
@@ -185,3 +188,69 @@ def test_the_execution_report_lists_every_chapter_and_each_has_its_badge():
         assert f'href="../../{docname}.html"' in report, docname
         page = built(SITE / f"{docname}.html").read_text()
         assert 'class="dlbook-execution-badge"' in page, docname
+
+
+# axe-core, the accessibility engine, pinned and checked like the site's MathJax;
+# fetched for the test only (it is not part of the site).
+AXE_PACKAGE = "axe-core@4.14.1"
+AXE_SHA256 = "e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745"
+
+
+@pytest.fixture(scope="module")
+def axe_source(tmp_path_factory) -> str:
+    folder = tmp_path_factory.mktemp("axe")
+    packed = subprocess.run(
+        ["npm", "pack", "--silent", AXE_PACKAGE],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    assert packed.returncode == 0, packed.stderr
+    (tarball,) = folder.glob("*.tgz")
+    assert hashlib.sha256(tarball.read_bytes()).hexdigest() == AXE_SHA256
+    with tarfile.open(tarball) as archive:
+        return archive.extractfile("package/axe.min.js").read().decode()
+
+
+def set_mode(browser, mode: str) -> None:
+    browser.execute_script(
+        f"localStorage.setItem('mode', '{mode}');"
+        f" localStorage.setItem('theme', '{mode}');"
+    )
+    browser.refresh()
+    wait_for(browser, f"return document.documentElement.dataset.theme === '{mode}'")
+
+
+def test_no_page_has_a_serious_accessibility_violation(browser, server, axe_source):
+    problems = {}
+    for docname in [*toc_pages(), "search", "genindex"]:
+        browser.get(page_url(server, docname))
+        for mode in ("light", "dark"):
+            set_mode(browser, mode)
+            browser.execute_script(axe_source)
+            found = browser.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                " axe.run(document, {resultTypes: ['violations']}).then(r => done("
+                " r.violations.filter(v => ['serious', 'critical'].includes(v.impact))"
+                " .map(v => v.id + ': ' + v.nodes.slice(0, 3)"
+                " .map(n => n.target.join(' ')).join(', '))))"
+            )
+            if found:
+                problems[f"{docname} ({mode})"] = found
+    assert problems == {}
+
+
+def test_figures_are_opaque_so_they_read_in_the_dark_theme():
+    from PIL import Image
+
+    images = sorted(built(SITE / "_images").glob("*.png"))
+    assert len(images) > 50
+    transparent = []
+    for path in images:
+        with Image.open(path) as image:
+            rgba = image.convert("RGBA")
+            w, h = rgba.size
+            corners = [(0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)]
+            if any(rgba.getpixel(c)[3] < 255 for c in corners):
+                transparent.append(path.name)
+    assert transparent == []

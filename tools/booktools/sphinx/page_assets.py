@@ -1,5 +1,7 @@
-"""Sphinx extension: the scripts a page loads, served by the site and loaded once.
+"""Sphinx extension: what a page loads, served by the site and loaded once.
 
+- The book's style sheet (``static/booktools.css``) and template overrides
+  (``templates/``), for what the theme leaves inaccessible.
 - MathJax from the site itself, so that math renders offline. `make vendor`
   (``python -m booktools.commands.vendor``) unpacks MathJax into
   ``_build/vendor/mathjax``; when it is there, this adds it to the static files
@@ -30,6 +32,16 @@ def use_local_mathjax(app, config):
     config.mathjax_path = f"{mathjax.name}/{MATHJAX_ENTRY}"
 
 
+HERE = Path(__file__).parent
+
+
+def use_book_templates_and_styles(app, config):
+    """The book's template overrides (templates/) and style sheet (static/)."""
+    config.templates_path = [str(HERE / "templates"), *config.templates_path]
+    config.html_static_path = [*config.html_static_path, str(HERE / "static")]
+    app.add_css_file("booktools.css")
+
+
 def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
     seen, unique = set(), []
     for script in context.get("script_files", []):
@@ -44,6 +56,7 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.connect("config-inited", use_local_mathjax)
+    app.connect("config-inited", use_book_templates_and_styles)
     # Early: Sphinx stops calling html-page-context handlers at the first one
     # that returns a template name, as some theme handlers do.
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
