@@ -60,3 +60,10 @@ def test_front_matter_is_read_and_absent_front_matter_is_empty():
         "dlbook": {"gpu": True}
     }
     assert book.front_matter("# No front matter\n") == {}
+
+
+def test_every_chapter_with_code_serves_a_session_of_the_course_map():
+    sessions = book.course_sessions()
+    assert set(sessions) == set(book.code_chapters())
+    assert sessions["book/convnets/modern-cnns"] == "11"
+    assert sessions["book/neural-networks/mnist-homework"] == "7"

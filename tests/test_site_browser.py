@@ -187,7 +187,9 @@ def test_the_execution_report_lists_every_chapter_and_each_has_its_badge():
     for docname in code_chapters():
         assert f'href="../../{docname}.html"' in report, docname
         page = built(SITE / f"{docname}.html").read_text()
-        assert 'class="dlbook-execution-badge"' in page, docname
+        badge = re.search(r'class="dlbook-execution-badge">([^<]*)<', page)
+        assert badge, docname
+        assert badge.group(1).startswith("Course session "), badge.group(1)
 
 
 # axe-core, the accessibility engine, pinned and checked like the site's MathJax;

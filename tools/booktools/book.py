@@ -105,6 +105,27 @@ def read_chapter_notebook(root: Path, docname: str):
     )
 
 
+def course_sessions(root: Path = ROOT) -> dict[str, str]:
+    """Docname -> the course sessions it serves ("11", "4-7"), read from the
+    course map in the root page (rows ``| session | topic | {ref}`label` |``)."""
+    pages = toc_pages(root)
+    label_to_page = {}
+    for page in pages:
+        for label in re.findall(
+            r"^\(([\w-]+)\)=\s*$", (root / f"{page}.md").read_text(), re.M
+        ):
+            label_to_page.setdefault(label, page)
+    sessions: dict[str, list[str]] = {}
+    for line in (root / f"{pages[0]}.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or not re.fullmatch(r"[\d\u2013-]+", cells[0]):
+            continue
+        for label in re.findall(r"\{ref\}`([\w-]+)`", cells[-1]):
+            if label in label_to_page:
+                sessions.setdefault(label_to_page[label], []).append(cells[0])
+    return {page: ", ".join(found) for page, found in sessions.items()}
+
+
 # Where the book is published ---------------------------------------------
 
 

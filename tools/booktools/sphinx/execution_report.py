@@ -23,7 +23,13 @@ from docutils import nodes
 from myst_nb.sphinx_ import NbMetadataCollector
 from sphinx.util.docutils import SphinxDirective
 
-from booktools.book import needs_gpu, read_chapter_notebook, toc_pages, write_atomic
+from booktools.book import (
+    course_sessions,
+    needs_gpu,
+    read_chapter_notebook,
+    toc_pages,
+    write_atomic,
+)
 from booktools.fingerprint import code_cells
 from booktools.records import PROVENANCE_GLUE
 from booktools.sphinx.page_glue import page_glue
@@ -143,7 +149,8 @@ def badge_text(entry: dict) -> str:
 
 
 def observe(app, doctree) -> None:
-    """``doctree-read``: note how the page was produced; badge it."""
+    """``doctree-read``: note how the page was produced; badge it with that
+    and the course session it serves."""
     entry = execution_entry(app, app.env.docname)
     stored = getattr(app.env, "dlbook_executions", {})
     stored.pop(app.env.docname, None)
@@ -152,9 +159,11 @@ def observe(app, doctree) -> None:
         section = doctree.next_node(nodes.section)
         if section is not None:
             title = section.next_node(nodes.title)
-            badge = nodes.paragraph(
-                "", badge_text(entry), classes=["dlbook-execution-badge"]
-            )
+            session = course_sessions(Path(app.srcdir)).get(app.env.docname)
+            text = badge_text(entry)
+            if session:
+                text = f"Course session {session}. {text}"
+            badge = nodes.paragraph("", text, classes=["dlbook-execution-badge"])
             section.insert(section.index(title) + 1, badge)
     app.env.dlbook_executions = stored
 
