@@ -72,3 +72,20 @@ def test_the_book_config_is_strict():
     assert config["execute"]["allow_errors"] is False
     assert config["sphinx"]["config"]["nb_execution_raise_on_error"] is True
     assert {"-W", "-n", "--keep-going"} <= set(STRICT_FLAGS)
+
+
+def test_the_pdf_numbers_chapters_from_the_first_after_the_preface(tmp_path):
+    """The root page's sections are unnumbered in LaTeX, as on the web."""
+    from booktools.book import jupyter_book_build
+    from tiny_book import write_book
+
+    write_book(tmp_path, {"intro": "## About\n\nText.\n", "ch/a": "Text.\n"})
+    result = jupyter_book_build(
+        tmp_path, builder="latex", capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (tex,) = (tmp_path / "_build" / "latex").glob("*.tex")
+    text = tex.read_text()
+    off = text.index(r"\setcounter{secnumdepth}{-1}")
+    on = text.index(r"\setcounter{secnumdepth}{2}")
+    assert off < text.index(r"\chapter{About}") < on < text.index(r"\chapter{a}")

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from booktools.book import current_commit, pdf_name, toc_pages
+from booktools.book import code_chapters, current_commit, pdf_name, toc_pages
 from site_paths import SITE, built, chapter_title
 
 pytestmark = pytest.mark.site
@@ -45,3 +45,26 @@ def test_the_title_page_carries_the_edition_stamp(text):
 def test_the_site_links_the_pdf():
     page = built(SITE / "book" / "foundations" / "tensors-and-operations.html")
     assert f'href="../../{pdf_name()}"' in page.read_text()
+
+
+def html_numbers(docname: str) -> tuple[str, list[tuple[str, str]]]:
+    """A chapter's number and its figures' numbers and captions, on the web."""
+    page = built(SITE / f"{docname}.html").read_text()
+    number = re.search(r'<h1><span class="section-number">(\d+)\. </span>', page)
+    figures = re.findall(
+        r'caption-number">Fig\. ([\d.]+) </span><span class="caption-text">([^<]{20,})',
+        page,
+    )
+    return number.group(1), figures
+
+
+def test_chapters_and_figures_have_the_same_numbers_in_the_pdf(text):
+    checked = 0
+    for docname in code_chapters():
+        number, figures = html_numbers(docname)
+        assert f"Chapter {number}. {chapter_title(docname)}" in text, docname
+        for figure, caption in figures[:2]:
+            words = " ".join(unicodedata.normalize("NFKC", caption).split()[:4])
+            assert f"Fig. {figure}: {words}" in text, (docname, figure, words)
+            checked += 1
+    assert checked >= 20

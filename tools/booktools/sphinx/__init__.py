@@ -9,6 +9,7 @@
 - :mod:`~booktools.sphinx.summaries`: pages that summarise other pages are
   read after them;
 - :mod:`~booktools.sphinx.edition`: the commit and build date on every page;
+- :mod:`~booktools.sphinx.latex_numbering`: the PDF numbers as the web does;
 - :mod:`~booktools.sphinx.book_index`: labels, numbers and glue for the
   notebook generator;
 - :mod:`~booktools.sphinx.launch_buttons`: Colab, Binder and download buttons;
@@ -22,6 +23,7 @@ from booktools.sphinx import (
     execution,
     execution_report,
     image_alt,
+    latex_numbering,
     launch_buttons,
     page_assets,
     results,
@@ -35,6 +37,7 @@ PARTS = (
     summaries,
     book_index,
     edition,
+    latex_numbering,
     launch_buttons,
     page_assets,
     image_alt,
