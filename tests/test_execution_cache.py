@@ -8,7 +8,7 @@ from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 
 from booktools.book import ROOT, read_chapter_notebook
-from booktools.fingerprint import dlbook_imports, module_closure
+from booktools.fingerprint import dlbook_imports, module_closure, python_only
 from booktools.sphinx.execution import FINGERPRINT_FILE, guard_cache
 from tiny_book import HEADER, code_cell
 
@@ -141,6 +141,8 @@ def test_imports_are_read_in_every_form():
     assert dlbook_imports("import dlbook") == {"*"}
     assert dlbook_imports("def f():\n    from dlbook.results import R") == {"results"}
     assert dlbook_imports("import dlbookish") == set()
+    cell = "%xmode Minimal\nfrom dlbook.devices import get\n!ls"
+    assert dlbook_imports(python_only(cell)) == {"devices"}
 
 
 def test_the_real_package_closure_follows_its_imports():

@@ -66,6 +66,15 @@ def dlbook_imports(source: str) -> set[str]:
     return modules
 
 
+def python_only(source: str) -> str:
+    """A code cell without its IPython magics and shell escapes (``%xmode``,
+    ``!ls``), which are not Python and import nothing."""
+    return "\n".join(
+        "pass" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    )
+
+
 def module_closure(root: Path, modules: set[str]) -> set[str]:
     """``modules`` and every dlbook module they import, transitively."""
     package = root / PACKAGE
@@ -107,8 +116,8 @@ def components(root: Path, notebook) -> dict[str, str]:
     imported = set()
     for source in code_sources(notebook):
         try:
-            imported |= dlbook_imports(source)
-        except SyntaxError:  # IPython magics: be safe, depend on everything
+            imported |= dlbook_imports(python_only(source))
+        except SyntaxError:  # not Python after all: depend on everything
             imported.add(EVERY_MODULE)
     return {
         "dlbook": hash_files(root, package_files(root, imported)),
