@@ -189,7 +189,7 @@ def test_the_execution_report_lists_every_chapter_and_each_has_its_badge():
         page = built(SITE / f"{docname}.html").read_text()
         badge = re.search(r'class="dlbook-execution-badge">([^<]*)<', page)
         assert badge, docname
-        assert badge.group(1).startswith("Course session "), badge.group(1)
+        assert badge.group(1).startswith("Course session"), badge.group(1)
 
 
 # axe-core, the accessibility engine, pinned and checked like the site's MathJax;

@@ -162,7 +162,8 @@ def observe(app, doctree) -> None:
             session = course_sessions(Path(app.srcdir)).get(app.env.docname)
             text = badge_text(entry)
             if session:
-                text = f"Course session {session}. {text}"
+                several = any(mark in session for mark in "\u2013-,")
+                text = f"Course session{'s' * several} {session}. {text}"
             badge = nodes.paragraph("", text, classes=["dlbook-execution-badge"])
             section.insert(section.index(title) + 1, badge)
     app.env.dlbook_executions = stored
