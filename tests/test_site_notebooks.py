@@ -45,6 +45,7 @@ from booktools.book import (
     read_chapter_notebook,
 )
 from booktools.conversion import datasets_used, notebook_code
+from booktools.fingerprint import python_only
 from site_paths import SITE, built
 
 pytestmark = pytest.mark.site
@@ -133,7 +134,7 @@ def imports(sources: list[str]) -> list[str]:
     """Every import statement in ``sources``, once each, in order."""
     found = []
     for source in sources:
-        for node in ast.walk(ast.parse(source)):
+        for node in ast.walk(ast.parse(python_only(source))):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 statement = ast.unparse(node)
                 if statement not in found:
@@ -221,7 +222,9 @@ def bare_machine(tmp_path_factory):
     (base / "home").mkdir()
     prefix = []
     if os.geteuid() == 0:
-        prefix = ["unshare", "--user", "--map-user=65534", "--map-group=65534"]
+        unshare = shutil.which("unshare")  # util-linux, on every Debian
+        assert unshare is not None
+        prefix = [unshare, "--user", "--map-user=65534", "--map-group=65534"]
     return base, venv / "bin" / "python", prefix
 
 

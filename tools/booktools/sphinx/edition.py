@@ -40,18 +40,21 @@ def stamp_text(info: dict) -> str:
     return f"Edition {name}, built {info['date']}"
 
 
-def remember_edition(app) -> None:
-    """``builder-inited``: the stamp, and on the PDF's title page."""
+def remember_edition(app, config) -> None:
+    """``config-inited``: the stamp, as a configuration value that the HTML
+    builder watches, so a new commit or day rewrites every page's footer."""
     app.dlbook_edition = edition(Path(app.srcdir))
     app.dlbook_repo_url = load_site(Path(app.srcdir)).repo_url
+    config.dlbook_edition = stamp_text(app.dlbook_edition)
+
+
+def stamp_title_page(app) -> None:
+    """``builder-inited``: the LaTeX title page prints "<releasename>
+    <release>" under the title; the stamp takes that line."""
     if app.builder.format == "latex":
-        # The title page prints "<releasename> <release>" under the title.
-        info = app.dlbook_edition
-        app.config.latex_elements = {
-            **app.config.latex_elements,
-            "releasename": "",
-        }
-        app.config.release = stamp_text(info)
+        name, _, rest = app.config.dlbook_edition.partition(" ")
+        app.builder.context["releasename"] = name  # "Edition"
+        app.builder.context["release"] = rest
 
 
 def add_footer(app, pagename, templatename, context, doctree) -> None:
@@ -67,6 +70,8 @@ def add_footer(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
-    app.connect("builder-inited", remember_edition)
+    app.add_config_value("dlbook_edition", "", "html")
+    app.connect("config-inited", remember_edition)
+    app.connect("builder-inited", stamp_title_page)
     app.connect("html-page-context", add_footer)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

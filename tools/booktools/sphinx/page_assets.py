@@ -1,7 +1,8 @@
 """Sphinx extension: what a page loads, served by the site and loaded once.
 
 - The book's style sheet (``static/booktools.css``) and template overrides
-  (``templates/``), for what the theme leaves inaccessible.
+  (``templates/``: the search and colour-mode buttons), for what the theme
+  leaves inaccessible.
 - MathJax from the site itself, so that math renders offline. `make vendor`
   (``python -m booktools.commands.vendor``) unpacks MathJax into
   ``_build/vendor/mathjax``; when it is there, this adds it to the static files
