@@ -47,11 +47,10 @@ def test_badges_for_a_record_and_for_an_unknown_machine():
     }
     assert badge_text(record) == (
         "Outputs recorded on NVIDIA H100 in 286 s, torch 2.11.0, 2026-11-27."
-        " Its CPU preview was not run for this build."
     )
     preview = {"seconds": 150.4, "hardware": "2-core CPU"}
     assert badge_text(record | {"preview": preview}).endswith(
-        "The CPU preview runs in 150 s on a 2-core CPU."
+        "Its reduced CPU configuration runs in 150 s on a 2-core CPU."
     )
     earlier = {
         "how": "executed",

@@ -136,10 +136,10 @@ def badge_text(entry: dict) -> str:
     if entry["how"] == "recorded":
         preview = entry.get("preview")
         later = (
-            f" The CPU preview runs in {preview['seconds']:.0f} s on a"
-            f" {preview['hardware']}."
+            f" Its reduced CPU configuration runs in {preview['seconds']:.0f} s"
+            f" on a {preview['hardware']}."
             if preview
-            else " Its CPU preview was not run for this build."
+            else ""
         )
         return f"Outputs recorded on {entry['hardware']}{took}{torch}{when}.{later}"
     what = "CPU preview executed" if entry["how"] == "preview" else "Executed"
