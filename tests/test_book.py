@@ -1,5 +1,7 @@
 """The book's facts (booktools.book), read from the real configuration."""
 
+import re
+
 import pytest
 
 from booktools import book
@@ -67,3 +69,16 @@ def test_every_chapter_with_code_serves_a_session_of_the_course_map():
     assert set(sessions) == set(book.code_chapters())
     assert sessions["book/convnets/modern-cnns"] == "11"
     assert sessions["book/neural-networks/mnist-homework"] == "7"
+
+
+def test_chapters_point_to_each_other_by_link_not_by_name():
+    # "as the session on channels showed" breaks silently when a chapter is
+    # renamed, split or dropped; a {ref} to its label fails the strict build.
+    # ("The chapter on ..." of another book, in a reading list, is fine.)
+    by_name = re.compile(r"\bsession on [a-z]", re.IGNORECASE)
+    found = []
+    for page in book.toc_pages():
+        text = (book.ROOT / f"{page}.md").read_text()
+        text = re.sub(r"\{ref\}`[^`]*`", "", text)  # linked mentions are fine
+        found += [f"{page}: {m.group(0)}..." for m in by_name.finditer(text)]
+    assert not found, "\n".join(found)
