@@ -35,6 +35,14 @@ def test_a_correct_page_builds(tmp_path):
     assert "42" in (tmp_path / "_build" / "html" / "page.html").read_text()
 
 
+def test_a_collapsed_cell_is_named_by_its_visible_prompt(tmp_path):
+    result = build(tmp_path, code_cell("print('hidden')", tags="hide-input"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (tmp_path / "_build" / "html" / "page.html").read_text()
+    assert "<summary>" in page and "Show code cell source" in page
+    assert "Toggle hidden content" not in page  # myst-nb's label, replaced
+
+
 def test_a_tagged_cell_may_raise(tmp_path):
     result = build(tmp_path, code_cell("1 / 0", tags="raises-exception"))
     assert result.returncode == 0, result.stdout + result.stderr

@@ -143,6 +143,10 @@ def test_imports_are_read_in_every_form():
     assert dlbook_imports("import dlbookish") == set()
     cell = "%xmode Minimal\nfrom dlbook.devices import get\n!ls"
     assert dlbook_imports(python_only(cell)) == {"devices"}
+    nested = (
+        "try:\n    %xmode Minimal\n    from dlbook.text import V\nexcept E:\n    pass"
+    )
+    assert dlbook_imports(python_only(nested)) == {"text"}
 
 
 def test_the_real_package_closure_follows_its_imports():

@@ -69,10 +69,16 @@ def dlbook_imports(source: str) -> set[str]:
 def python_only(source: str) -> str:
     """A code cell without its IPython magics and shell escapes (``%xmode``,
     ``!ls``), which are not Python and import nothing."""
-    return "\n".join(
-        "pass" if line.lstrip().startswith(("%", "!")) else line
-        for line in source.splitlines()
-    )
+    lines = []
+    for line in source.splitlines():
+        code = line.lstrip()
+        # Keep the indentation: a magic may sit inside a block.
+        lines.append(
+            line[: len(line) - len(code)] + "pass"
+            if code[:1] in "%!" and code
+            else line
+        )
+    return "\n".join(lines)
 
 
 def module_closure(root: Path, modules: set[str]) -> set[str]:

@@ -9,11 +9,14 @@
   and points ``mathjax_path`` at the copy. Without it (a throw-away test book,
   say) the default CDN is kept, and the browser test of the real site fails if
   that ever happens.
+- Collapsed code cells named by their visible prompt, not by myst-nb's fixed
+  label, which screen readers would announce instead of it.
 - No script twice: sphinx-thebe registers its inline configuration on every
   read of the environment, and a second copy redeclares a ``const``, which the
   browser reports as an error on every page.
 """
 
+import html
 from pathlib import Path
 
 from sphinx.util import logging
@@ -55,7 +58,32 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def name_hidden_cells_by_their_text(app) -> None:
+    """``builder-inited``: render myst-nb's "Show code cell source" toggles
+    without the fixed ``aria-label="Toggle hidden content"``, which contradicts
+    the visible text (axe's label-content-name-mismatch); the summary's
+    visible prompt is its accessible name. Registered after every extension's
+    setup, so it overrides myst-nb's visitor rather than being overridden."""
+    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+
+    def visit(self, node):
+        self.body.append(
+            f'<details class="admonition hide {" ".join(node["classes"])}">\n'
+        )
+        self.body.append("<summary>\n")
+        for state, prompt in (
+            ("collapsed", "prompt_show"),
+            ("expanded", "prompt_hide"),
+        ):
+            text = html.escape(node[prompt])
+            self.body.append(f'<p class="{state} admonition-title">{text}</p>\n')
+        self.body.append("</summary>\n")
+
+    app.add_node(HideCodeCellNode, override=True, html=(visit, depart_HideCellInput))
+
+
 def setup(app):
+    app.connect("builder-inited", name_hidden_cells_by_their_text)
     app.connect("config-inited", use_local_mathjax)
     app.connect("config-inited", use_book_templates_and_styles)
     # Early: Sphinx stops calling html-page-context handlers at the first one
