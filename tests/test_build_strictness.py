@@ -32,7 +32,11 @@ def test_a_correct_page_builds(tmp_path):
     )
     result = build(tmp_path, body)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "42" in (tmp_path / "_build" / "html" / "page.html").read_text()
+    page = (tmp_path / "_build" / "html" / "page.html").read_text()
+    assert "42" in page
+    # The bibliography's entries are items of its list (an ARIA requirement).
+    assert 'class="citation" role="listitem"' in page
+    assert "doc-biblioentry" not in page
 
 
 def test_a_collapsed_cell_is_named_by_its_visible_prompt(tmp_path):

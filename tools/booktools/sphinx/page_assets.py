@@ -11,6 +11,7 @@
   that ever happens.
 - Collapsed code cells named by their visible prompt, not by myst-nb's fixed
   label, which screen readers would announce instead of it.
+- Bibliography entries as items of the list that holds them.
 - No script twice: sphinx-thebe registers its inline configuration on every
   read of the environment, and a second copy redeclares a ``const``, which the
   browser reports as an error on every page.
@@ -82,8 +83,21 @@ def name_hidden_cells_by_their_text(app) -> None:
     app.add_node(HideCodeCellNode, override=True, html=(visit, depart_HideCellInput))
 
 
+def make_citations_list_items(app, pagename, templatename, context, doctree) -> None:
+    """``html-page-context``: docutils wraps citations in ``role="list"`` but
+    gives each entry the retired DPUB role ``doc-biblioentry``, which a list
+    may not hold (axe's aria-required-children); entries become list items."""
+    if "body" in context and 'role="doc-biblioentry"' in context["body"]:
+        context["body"] = (
+            context["body"]
+            .replace('class="citation" id=', 'class="citation" role="listitem" id=')
+            .replace(' role="doc-biblioentry"', "")
+        )
+
+
 def setup(app):
     app.connect("builder-inited", name_hidden_cells_by_their_text)
+    app.connect("html-page-context", make_citations_list_items, priority=400)
     app.connect("config-inited", use_local_mathjax)
     app.connect("config-inited", use_book_templates_and_styles)
     # Early: Sphinx stops calling html-page-context handlers at the first one
