@@ -73,11 +73,8 @@ def python_only(source: str) -> str:
     for line in source.splitlines():
         code = line.lstrip()
         # Keep the indentation: a magic may sit inside a block.
-        lines.append(
-            line[: len(line) - len(code)] + "pass"
-            if code[:1] in "%!" and code
-            else line
-        )
+        magic = code.startswith(("%", "!"))
+        lines.append(line[: len(line) - len(code)] + "pass" if magic else line)
     return "\n".join(lines)
 
 
