@@ -1,5 +1,6 @@
 """The commands the Makefile runs (booktools.commands)."""
 
+import dataclasses
 import hashlib
 import os
 import stat
@@ -9,7 +10,6 @@ import pytest
 
 from booktools import system_packages
 from booktools.commands import system_deps, vendor
-from booktools.commands.pdf import log_problems
 
 
 def fake_npm(tmp_path, monkeypatch, files):
@@ -25,7 +25,7 @@ def fake_npm(tmp_path, monkeypatch, files):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     npm = bin_dir / "npm"
-    npm.write_text(f"#!/bin/sh\ncp {tarball} ./mathjax-fake.tgz\n")
+    npm.write_text(f"#!/bin/sh\ncp {tarball} ./package-fake.tgz\n")
     npm.chmod(npm.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     return tarball
@@ -35,44 +35,26 @@ def test_vendor_refuses_a_tarball_with_the_wrong_checksum(tmp_path, monkeypatch)
     fake_npm(tmp_path, monkeypatch, {"es5/tex-mml-chtml.js": "fake"})
     dest = tmp_path / "vendor"
     with pytest.raises(vendor.VendorError, match=r"expected .* nothing was written"):
-        vendor.fetch_mathjax(dest)
+        vendor.fetch(vendor.MATHJAX, dest)
     assert list(dest.iterdir()) == []  # no half-unpacked folder left behind
 
 
 def test_vendor_unpacks_a_verified_tarball_once(tmp_path, monkeypatch):
-    tarball = fake_npm(tmp_path, monkeypatch, {"es5/tex-mml-chtml.js": "ok"})
-
-    monkeypatch.setattr(
-        vendor, "MATHJAX_SHA256", hashlib.sha256(tarball.read_bytes()).hexdigest()
-    )
+    tarball = fake_npm(tmp_path, monkeypatch, {"dist/reveal.js": "ok"})
+    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    asset = dataclasses.replace(vendor.REVEAL, sha256=digest)
     dest = tmp_path / "vendor"
-    target = vendor.fetch_mathjax(dest)
-    assert (target / "tex-mml-chtml.js").read_text() == "ok"
-    assert sorted(p.name for p in dest.iterdir()) == ["mathjax"]
+    target = vendor.fetch(asset, dest)
+    assert (target / "reveal.js").read_text() == "ok"
+    assert sorted(p.name for p in dest.iterdir()) == ["reveal"]
     tarball.unlink()  # a second run must not need npm's tarball again
-    assert vendor.fetch_mathjax(dest) == target
+    assert vendor.fetch(asset, dest) == target
 
 
 def test_vendor_without_npm_names_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(vendor.VendorError, match="apt-get install npm"):
-        vendor.fetch_mathjax(tmp_path / "vendor")
-
-
-def test_pdf_log_problems_finds_missing_glyphs_and_undefined_references():
-    log = (
-        "Missing character: There is no ⊙ in font FreeSerif:mode=node;!\n"
-        "Missing character: There is no ⊙ in font FreeSerif:mode=node;!\n"
-        "LaTeX Warning: Reference `index:sec-x' on page 3 undefined on input line 9.\n"
-        "LaTeX Warning: Citation `smith' on page 4 undefined on input line 12.\n"
-        "Overfull \\hbox (1.0pt too wide) in paragraph\n"
-    )
-    assert log_problems(log) == [
-        "no glyph for ⊙ in font FreeSerif:mode=node;",
-        "undefined citation smith",
-        "undefined reference index:sec-x",
-    ]
-    assert log_problems("Output written on book.pdf (300 pages).") == []
+        vendor.fetch(vendor.REVEAL, tmp_path / "vendor")
 
 
 def test_system_deps_names_the_missing_packages(monkeypatch, capsys):
