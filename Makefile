@@ -20,14 +20,15 @@ REMOTE ?= origin
 BRANCH ?= gh-pages
 
 .PHONY: book test data setup lint clean lock gpu-outputs gpu-check system-deps \
-	vendor pdf notebooks site site-test publish offline-pack
+	vendor pdf notebooks student site site-test publish offline-pack
 
 # The venv is (re)installed whenever the pinned requirements or the packages'
 # metadata change: the book's package (code/) and its build tools (tools/).
 $(SETUP_STAMP): requirements.txt requirements-lock.txt code/pyproject.toml \
-		tools/pyproject.toml
+		tools/pyproject.toml tools/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements-lock.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r tools/requirements.txt \
+		-c requirements-lock.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e code -e tools
 	touch $@
 
@@ -70,9 +71,16 @@ pdf: book
 notebooks: book
 	$(RUN).notebooks
 
-# Everything that is published: HTML, PDF, notebooks, and all of it as one
-# archive for reading offline (make offline-pack).
-site: book pdf notebooks
+# The student edition, without exercise solutions (HTML, PDF, notebooks), in
+# the site's student/ folder; the full edition is the instructors' key.
+student: pdf notebooks
+	$(ENSURE) pdf
+	$(RUN).student
+	$(RUN).notebooks --student
+
+# Everything that is published: both editions, each chapter's PDF and lecture
+# slides, and the full edition as one archive for reading offline.
+site: book pdf notebooks student
 	$(RUN).offline_pack
 
 offline-pack: site

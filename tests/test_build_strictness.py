@@ -7,6 +7,7 @@ should build is the control: without it, a build failing for an unrelated
 reason would pass these tests.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,100 @@ def test_the_pdf_numbers_chapters_from_the_first_after_the_preface(tmp_path):
     off = text.index(r"\setcounter{secnumdepth}{-1}")
     on = text.index(r"\setcounter{secnumdepth}{2}")
     assert off < text.index(r"\chapter{About}") < on < text.index(r"\chapter{a}")
+
+
+TEACHING = """\
+(sec-page)=
+## A section
+
+Text before.
+
+::::{slide} A lecture slide
+:slides-only:
+- Bullet for the room
+::::
+
+:::{slide}
+$$
+y = 2x
+$$
+:::
+
+```{quiz}
+- question: Which is right?
+  options:
+    - text: This one
+      correct: true
+    - text: That one
+  explanation: Because it is.
+  section: sec-page
+- question: Two plus two?
+  answer: 4
+  explanation: Count.
+  section: sec-page
+- question: Three plus two?
+  answer: 5
+  explanation: Count on.
+  section: sec-page
+- question: Four plus two?
+  answer: 6
+  explanation: Count further.
+  section: sec-page
+- question: Five plus two?
+  answer: 7
+  explanation: Count again.
+  section: sec-page
+```
+
+:::{exercise}
+:label: ex-page
+Try it.
+:::
+
+:::{solution} ex-page
+:class: dropdown
+The secret answer is forty-two.
+:::
+"""
+
+
+def test_a_quiz_and_slides_build_into_a_form_and_hidden_slide_text(tmp_path):
+    result = build(tmp_path, TEACHING)
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (tmp_path / "_build" / "html" / "page.html").read_text()
+    assert page.count('<fieldset class="dlbook-quiz-question"') == 5
+    assert 'data-kind="choice" data-answer="0"' in page
+    assert 'data-kind="numeric" data-answer="4.0"' in page
+    assert '<input type="radio"' in page and "Because it is." in page
+    # The lecture-only bullet is on the page for the deck, but hidden.
+    assert re.search(r'<div class="dlbook-slide"[^>]*hidden>\s*<ul', page)
+    assert "The secret answer" in page  # the full edition keeps solutions
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("      correct: true\n", ""), "0 options are marked correct"),
+        (("  section: sec-page\n", "  section: sec-nowhere\n"), "sec-nowhere"),
+        ((":slides-only:\n", ":figure: fig-nowhere\n"), "fig-nowhere"),
+    ],
+)
+def test_a_broken_quiz_or_slide_fails_the_build(tmp_path, change, message):
+    result = build(tmp_path, TEACHING.replace(*change, 1))
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+
+
+def test_the_student_edition_drops_solutions_and_lecture_notes(tmp_path):
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["sphinx"]["config"]["dlbook_student"] = True
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(config))
+    result = build(tmp_path, TEACHING)
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (tmp_path / "_build" / "html" / "page.html").read_text()
+    assert "Try it." in page and "Student edition" in page
+    assert "The secret answer" not in page
+    assert "Bullet for the room" not in page
+    assert "y = 2x" in page  # slide content that is the book's own stays

@@ -233,3 +233,96 @@ def test_the_datasets_a_chapter_loads_come_from_dlbook_data():
     assert datasets_used("x = load_fashion_mnist(train=True)") == ["fashion-mnist"]
     for name, spec in dlbook.data.DATASETS.items():
         assert callable(getattr(dlbook.data, spec.loader)), name
+
+
+TEACHING = HEADER + textwrap.dedent(
+    """\
+    (sec-chapter)=
+    # A chapter
+
+    :::{slide} Only for the lecture
+    :slides-only:
+    - a bullet for the room
+    :::
+
+    :::{slide}
+    Kept in the book as written.
+    :::
+
+    ```{exercise-start}
+    :label: ex-chapter-code
+    ```
+    Compute it.
+    ```{exercise-end}
+    ```
+
+    ```{solution-start} ex-chapter-code
+    :class: dropdown
+    ```
+    The solution's words.
+
+    ```{code-cell} ipython3
+    answer = 42
+    ```
+
+    More of the solution.
+    ```{solution-end}
+    ```
+
+    After the solution.
+
+    ```{code-cell} ipython3
+    after = 1
+    ```
+
+    ```{quiz}
+    - question: Which is right?
+      options:
+        - text: This one
+          correct: true
+        - text: That one
+      explanation: Because it is.
+      section: sec-chapter
+    - question: How many?
+      answer: 3
+      explanation: Count them.
+      section: sec-chapter
+    ```
+    """
+)
+
+
+@pytest.fixture
+def teaching_book(tmp_path):
+    (tmp_path / "book" / "part").mkdir(parents=True)
+    (tmp_path / "book" / "part" / "chapter.md").write_text(TEACHING)
+    return tmp_path
+
+
+def test_quizzes_become_questions_with_closed_answers_and_slides_stay_on_slides(
+    teaching_book, info
+):
+    info.labels["sec-chapter"] = (DOC, "sec-chapter", "A chapter")
+    notebook = convert(DOC, SITE, info, COMMIT, root=teaching_book)
+    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert "**1.** Which is right?" in text and "- (b) That one" in text
+    assert "<summary>Answer</summary>" in text
+    assert "(a) This one. Because it is. See [A chapter]" in text
+    assert "3. Count them." in text
+    assert "Kept in the book as written." in text
+    assert "a bullet for the room" not in text
+    assert "The solution's words." in text  # the full edition keeps solutions
+
+
+def test_the_student_notebook_has_no_solution_not_even_its_code(teaching_book, info):
+    info.labels["sec-chapter"] = (DOC, "sec-chapter", "A chapter")
+    student = Site(SITE.repo_url, SITE.branch, folder="student/")
+    notebook = convert(DOC, student, info, COMMIT, root=teaching_book, student=True)
+    text = "\n".join(c.source for c in notebook.cells)
+    for gone in ("The solution's words", "answer = 42", "More of the solution"):
+        assert gone not in text, gone
+    assert "Compute it." in text and "After the solution." in text
+    assert "after = 1" in text
+    page = "https://someone.github.io/the-book/student/book/part/chapter.html"
+    assert page in text  # links lead to the student edition's pages
+    assert student.colab(DOC).endswith("gh-pages/student/notebooks/" + DOC + ".ipynb")

@@ -16,6 +16,7 @@ import pytest
 
 from booktools.book import (
     ROOT,
+    Site,
     code_chapters,
     current_commit,
     load_site,
@@ -258,3 +259,142 @@ def test_figures_are_opaque_so_they_read_in_the_dark_theme():
             if any(rgba.getpixel(c)[3] < 255 for c in corners):
                 transparent.append(path.name)
     assert transparent == []
+
+
+# The editions a lecturer teaches from: decks and quizzes ----------------------
+
+
+def test_every_deck_pages_through_with_its_math_and_images(browser, server):
+    problems = {}
+    for docname in code_chapters():
+        browser.get_log("browser"), browser.get_log("performance")  # drain
+        browser.get(urljoin(server, Site.slides_path(docname)))
+        wait_for(browser, "return window.Reveal !== undefined && Reveal.isReady()")
+        wait_for(
+            browser,
+            "return document.querySelectorAll('mjx-container').length > 0"
+            " && !document.querySelector('.math:not(:has(mjx-container))')",
+        )
+        total = browser.execute_script("return Reveal.getTotalSlides()")
+        titles = []
+        for index in range(total):
+            browser.execute_script(f"Reveal.slide({index})")
+            titles.append(
+                browser.execute_script(
+                    "return Reveal.getCurrentSlide().querySelector('h1, h2').innerText"
+                )
+            )
+        broken = browser.execute_script(
+            "return [...document.images]"
+            ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+        )
+        errors = [
+            e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"
+        ]
+        found = errors + failed_requests(browser) + [f"not loaded: {u}" for u in broken]
+        if chapter_title(docname) not in titles[0]:
+            found.append(f"title slide says {titles[0]!r}")
+        for expected in ("What you will learn", "Summary"):
+            if not any(t.startswith(expected) for t in titles):
+                found.append(f"no {expected!r} slide")
+        if total < 8:
+            found.append(f"only {total} slides")
+        if found:
+            problems[docname] = found
+    assert problems == {}
+
+
+def test_every_quiz_checks_replies_with_the_answers_of_its_source(browser, server):
+    from booktools.quizzes import chapter_quizzes
+
+    problems = {}
+    for docname in code_chapters():
+        (questions,) = chapter_quizzes((ROOT / f"{docname}.md").read_text())
+        browser.get(page_url(server, docname))
+        wait_for(browser, "return document.readyState === 'complete'")
+        # A wrong reply, then the right one, for every question of the page.
+        replies = browser.execute_script(
+            """
+            const out = [];
+            for (const q of document.querySelectorAll('.dlbook-quiz-question')) {
+              const check = q.querySelector('.dlbook-quiz-check');
+              const said = () => q.querySelector('.dlbook-quiz-feedback').textContent;
+              const answer = q.dataset.answer;
+              let wrong;
+              if (q.dataset.kind === 'choice') {
+                const options = q.querySelectorAll('input[type=radio]');
+                options[(Number(answer) + 1) % options.length].click();
+                check.click(); wrong = said();
+                options[Number(answer)].click();
+              } else {
+                const box = q.querySelector('input[type=text]');
+                box.value = String(Number(answer) + 1 + Number(q.dataset.tolerance));
+                check.click(); wrong = said();
+                box.value = answer;
+              }
+              check.click();
+              out.push({answer: answer, wrong: wrong, right: said(),
+                explained: !q.querySelector('.dlbook-quiz-explanation').hidden});
+            }
+            return out;
+            """
+        )
+        expected = [q.answer if q.numeric else str(q.correct[0]) for q in questions]
+        if len(replies) != len(questions):
+            problems[docname] = [f"{len(replies)} questions, not {len(questions)}"]
+            continue
+        found = []
+        for number, (reply, answer) in enumerate(
+            zip(replies, expected, strict=True), 1
+        ):
+            shown = (
+                float(reply["answer"]) if isinstance(answer, float) else reply["answer"]
+            )
+            if shown != answer:
+                found.append(f"question {number}: the page's answer is {shown}")
+            if not (
+                reply["wrong"].startswith("Not quite")
+                and reply["right"] == "Correct."
+                and reply["explained"]
+            ):
+                found.append(f"question {number}: {reply}")
+        if found:
+            problems[docname] = found
+    assert problems == {}
+
+
+def test_screenshots_of_a_deck_and_a_quiz_in_light_and_dark_mode(browser, server):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    docname = "book/convnets/convolutions"
+    name = docname.rsplit("/", 1)[-1]
+    for mode in ("light", "dark"):
+        browser.get(page_url(server, docname))
+        set_mode(browser, mode)
+        # A slide with a figure beside its bullets.
+        browser.get(urljoin(server, Site.slides_path(docname)))
+        wait_for(browser, "return window.Reveal !== undefined && Reveal.isReady()")
+        index = browser.execute_script(
+            "return Reveal.getSlides().findIndex("
+            "s => s.querySelector('.two-columns img'))"
+        )
+        assert index > 0
+        browser.execute_script(f"Reveal.slide({index})")
+        wait_for(
+            browser, "return document.querySelectorAll('mjx-container').length > 0"
+        )
+        theme = browser.execute_script("return document.documentElement.dataset.theme")
+        assert theme == mode
+        deck = SCREENSHOTS / f"{name}-slides-{mode}.png"
+        assert browser.save_screenshot(str(deck))
+        # The quiz, with the first question answered.
+        browser.get(page_url(server, docname) + f"#sec-{name}-self-check")
+        wait_for(browser, "return document.readyState === 'complete'")
+        browser.execute_script(
+            "const q = document.querySelector('.dlbook-quiz-question');"
+            " q.querySelectorAll('input')[Number(q.dataset.answer)].click();"
+            " q.querySelector('.dlbook-quiz-check').click(); q.scrollIntoView();"
+        )
+        quiz = SCREENSHOTS / f"{name}-quiz-{mode}.png"
+        assert browser.save_screenshot(str(quiz))
+        for shot in (deck, quiz):
+            assert shot.stat().st_size > 10_000

@@ -26,6 +26,11 @@ STRICT_FLAGS = ("-W", "-n", "--keep-going")
 # relative to the build folder.
 MATHJAX_FOLDER = "vendor/mathjax"
 MATHJAX_ENTRY = "tex-mml-chtml.js"
+# reveal.js, the lecture decks' viewer, beside it (served as _static/reveal).
+REVEAL_FOLDER = "vendor/reveal"
+# The student edition (no solutions): its build folder, and its place in the site.
+STUDENT_BUILD = "student"
+STUDENT_FOLDER = "student/"
 RECORDS = "gpu-records"
 # What the HTML build knows about labels, numbers and glue, in the build folder,
 # for the notebook generator (booktools.sphinx.book_index writes it).
@@ -131,11 +136,17 @@ def course_sessions(root: Path = ROOT) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Site:
-    """Where the book lives: its repository and its published pages."""
+    """Where the book lives: its repository and its published pages.
+
+    Paths such as :meth:`notebook_path` are relative to an edition's root; the
+    student edition's root is the site's ``student/`` folder (``folder``), which
+    addresses seen from outside the site (:meth:`page`, :meth:`colab`) include.
+    """
 
     repo_url: str
     branch: str
     title: str = "the book"
+    folder: str = ""
 
     @property
     def org_repo(self) -> tuple[str, str]:
@@ -155,16 +166,29 @@ class Site:
         return f"https://{org}.github.io/{repo}/"
 
     def page(self, docname: str, anchor: str = "") -> str:
-        return f"{self.pages_url}{docname}.html" + (f"#{anchor}" if anchor else "")
+        url = f"{self.pages_url}{self.folder}{docname}.html"
+        return url + (f"#{anchor}" if anchor else "")
 
     def notebook_path(self, docname: str) -> str:
         """Where a chapter's notebook lives in the published site."""
         return f"notebooks/{docname}.ipynb"
 
+    @staticmethod
+    def slides_path(docname: str) -> str:
+        """A chapter's lecture deck, beside its page (so the page's images and
+        math serve it unchanged)."""
+        return f"{docname}-slides.html"
+
+    @staticmethod
+    def chapter_pdf_path(docname: str) -> str:
+        """A chapter's own PDF in the published site."""
+        return f"pdf/{docname}.pdf"
+
     def colab(self, docname: str) -> str:
         org, repo = self.org_repo
         return (
             f"https://colab.research.google.com/github/{org}/{repo}/blob/gh-pages/"
+            + self.folder
             + self.notebook_path(docname)
         )
 
@@ -172,7 +196,7 @@ class Site:
         org, repo = self.org_repo
         return (
             f"https://mybinder.org/v2/gh/{org}/{repo}/gh-pages"
-            f"?urlpath=lab/tree/{self.notebook_path(docname)}"
+            f"?urlpath=lab/tree/{self.folder}{self.notebook_path(docname)}"
         )
 
     def pip_source(self, commit: str) -> str:
@@ -184,12 +208,14 @@ class Site:
         return f"dlbook[book] @ git+{self.repo_url}@{commit}#subdirectory=code"
 
 
-def load_site(root: Path = ROOT) -> Site:
+def load_site(root: Path = ROOT, student: bool = False) -> Site:
+    """The full edition's site, or the ``student`` edition's within it."""
     repository = read_config(root).get("repository", {})
     return Site(
         repo_url=repository["url"],
         branch=repository.get("branch", "main"),
         title=read_config(root).get("title", "the book"),
+        folder=STUDENT_FOLDER if student else "",
     )
 
 
@@ -197,6 +223,11 @@ def pdf_name(root: Path = ROOT) -> str:
     """The file name of the book's PDF (from the LaTeX target in `_config.yml`)."""
     target = read_config(root)["latex"]["latex_documents"]["targetname"]
     return Path(target).with_suffix(".pdf").name
+
+
+def student_pdf_name(root: Path = ROOT) -> str:
+    """The file name of the student edition's PDF."""
+    return Path(pdf_name(root)).stem + "-student.pdf"
 
 
 def offline_pack_name(root: Path = ROOT) -> str:
@@ -236,12 +267,12 @@ def write_atomic(target: Path, content: str | bytes) -> None:
 
 
 def jupyter_book_build(
-    root: Path, builder: str = "html", **run_options
+    root: Path, builder: str = "html", *options: str, **run_options
 ) -> subprocess.CompletedProcess:
-    """``jupyter-book build`` of the book at ``root`` with :data:`STRICT_FLAGS`,
-    from this Python's environment."""
+    """``jupyter-book build`` of the book at ``root`` with :data:`STRICT_FLAGS`
+    and any further ``options``, from this Python's environment."""
     import sys
 
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(root), "--builder", builder]
-    return subprocess.run([*command, *STRICT_FLAGS], **run_options)
+    return subprocess.run([*command, *options, *STRICT_FLAGS], **run_options)

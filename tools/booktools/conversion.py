@@ -22,6 +22,7 @@ import jupytext
 import nbformat
 
 from booktools.book import RESULTS_PAGE, ROOT, BookError, Site
+from booktools.quizzes import LETTERS, parse
 from dlbook.data import DATASETS
 
 # How the book names what {numref} points at, by Sphinx's number type.
@@ -179,9 +180,17 @@ class Converter(InlineConverter):
     """Rewrites one chapter's MyST markdown, blocks and roles, into notebook
     markdown."""
 
-    def __init__(self, docname: str, source: Path, site: Site, info: BuildInfo):
+    def __init__(
+        self,
+        docname: str,
+        source: Path,
+        site: Site,
+        info: BuildInfo,
+        student: bool = False,
+    ):
         super().__init__(docname, source, site, info)
         self.exercises: dict[str, str] = {}
+        self.student = student
 
     def markdown(self, text: str) -> str:
         """Convert the markdown of one cell."""
@@ -218,6 +227,15 @@ class Converter(InlineConverter):
     def directive(
         self, name: str, arg: str, options: dict, body: list[str]
     ) -> list[str]:
+        if name == "quiz":
+            return self.quiz("\n".join(body))
+        if name == "slide":
+            # Slides are for the decks; what the page shows stays.
+            if "slides-only" in options:
+                return []
+            return self.markdown("\n".join(body)).splitlines()
+        if self.student and name == "solution":
+            return []
         inner = self.markdown("\n".join(body)).splitlines()
         if name in ("exercise", "exercise-start"):
             number = self.exercise_number(options.get("label", ""))
@@ -256,6 +274,28 @@ class Converter(InlineConverter):
             url = self.site.page(RESULTS_PAGE)
             return [f"The book's [results page]({url}) lists these results."]
         raise BookError(f"{self.source}: no notebook form for the directive {{{name}}}")
+
+    def quiz(self, content: str) -> list[str]:
+        """The questions, each with its answer in a closed ``<details>``."""
+        out = []
+        for number, q in enumerate(parse(content, str(self.source)), start=1):
+            out += [f"**{number}.** {self.roles(q.question)}", ""]
+            out += [
+                f"- ({LETTERS[i]}) {self.roles(option)}"
+                for i, option in enumerate(q.options)
+            ]
+            see = self.roles(f"{{ref}}`{q.section}`")
+            out += [
+                "",
+                "<details>",
+                "<summary>Answer</summary>",
+                "",
+                f"{self.roles(q.answer_text)}. {self.roles(q.explanation)} See {see}.",
+                "",
+                "</details>",
+                "",
+            ]
+        return out
 
     def exercise_number(self, label: str) -> str:
         """The book's number of an exercise (3.2), else its place in the chapter."""
@@ -404,12 +444,48 @@ def notebook_code(source: str, tags: list[str]) -> str:
     return _RAISES.format(body=indented)
 
 
-def convert(docname: str, site: Site, info: BuildInfo, commit: str, root: Path = ROOT):
+_GATE = re.compile(r"^(`{3,}|:{3,})\{solution-(?P<end>start|end)\}")
+
+
+def without_solutions(cells: list) -> list:
+    """The cells with every gated solution (``solution-start`` to
+    ``solution-end``, the code cells between them included) taken out."""
+    kept, inside = [], False
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            if not inside:
+                kept.append(cell)
+            continue
+        lines, out, i = cell.source.splitlines(), [], 0
+        while i < len(lines):
+            gate = _GATE.match(lines[i])
+            if gate:
+                _, _, i = _read_directive(lines, i, gate.group(1))
+                inside = gate.group("end") == "start"
+                continue
+            if not inside:
+                out.append(lines[i])
+            i += 1
+        if "\n".join(out).strip():
+            kept.append(nbformat.v4.new_markdown_cell("\n".join(out)))
+    return kept
+
+
+def convert(
+    docname: str,
+    site: Site,
+    info: BuildInfo,
+    commit: str,
+    root: Path = ROOT,
+    student: bool = False,
+):
     """The notebook of one chapter, whose setup cell installs the package at
-    ``commit``."""
+    ``commit``; the ``student`` edition's has no exercise solutions."""
     source = root / f"{docname}.md"
     notebook = jupytext.read(source, fmt="md:myst")
-    converter = Converter(docname, source, site, info)
+    if student:
+        notebook.cells = without_solutions(notebook.cells)
+    converter = Converter(docname, source, site, info, student)
     cells = []
     title = docname
     code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")

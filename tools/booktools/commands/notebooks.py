@@ -1,7 +1,7 @@
 """Write the chapters' clean notebooks into the site, for Colab, Binder and
 download.
 
-    python -m booktools.commands.notebooks [--out _build/html/notebooks]
+    python -m booktools.commands.notebooks [--out _build/html/notebooks] [--student]
 
 Run after the HTML build (`make book`), whose ``book-index.json`` gives the
 labels, numbers and glued values; see :mod:`booktools.conversion`. Every
@@ -20,6 +20,7 @@ import nbformat
 from booktools.book import (
     BOOK_INDEX,
     ROOT,
+    STUDENT_FOLDER,
     BookError,
     Site,
     build_dir,
@@ -32,15 +33,19 @@ from dlbook.data import DATASETS
 from dlbook.mirror import MIRROR_FOLDER, write_mirror
 
 
-def build_all(out: Path, build: Path, commit: str, root: Path = ROOT) -> list[Path]:
-    """Write every chapter's notebook under ``out``; return their paths."""
-    site = load_site(root)
+def build_all(
+    out: Path, build: Path, commit: str, root: Path = ROOT, student: bool = False
+) -> list[Path]:
+    """Write every chapter's notebook under ``out``; return their paths. The
+    ``student`` edition's have no solutions, and share the full edition's
+    Binder configuration and data."""
+    site = load_site(root, student)
     info = BuildInfo.load(build / BOOK_INDEX, root / "references.bib")
     written = []
     staging = out.with_name(out.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     for docname in code_chapters(root):
-        notebook = convert(docname, site, info, commit, root)
+        notebook = convert(docname, site, info, commit, root, student)
         path = staging / f"{docname}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, path)
@@ -48,6 +53,8 @@ def build_all(out: Path, build: Path, commit: str, root: Path = ROOT) -> list[Pa
     # Replace the old notebooks only once every chapter converted.
     shutil.rmtree(out, ignore_errors=True)
     staging.rename(out)
+    if student:
+        return written
     write_binder_config(out.parent / "binder", site, commit, root)
     # The data, for notebooks opened where apt-get and npm cannot fetch it.
     mirror = out.parent / MIRROR_FOLDER
@@ -83,10 +90,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", type=Path, default=build_dir(ROOT))
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--student",
+        action="store_true",
+        help="the student edition's notebooks, without solutions",
+    )
     args = parser.parse_args(argv)
-    out = args.out or args.build / "html" / "notebooks"
+    edition = args.build / "html" / (STUDENT_FOLDER if args.student else "")
+    out = args.out or edition / "notebooks"
     try:
-        written = build_all(out, args.build, current_commit(ROOT))
+        written = build_all(out, args.build, current_commit(ROOT), student=args.student)
     except BookError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

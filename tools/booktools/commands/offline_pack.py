@@ -3,7 +3,8 @@
     python -m booktools.commands.offline_pack
 
 Run after `make site`: zips ``_build/html`` (the pages, their own MathJax and
-search index, the notebooks and the PDF, but not the datasets' copy) into
+search index, the notebooks, the PDFs and the slides, but neither the datasets'
+copy nor the student edition, which the full one contains) into
 ``<pdf name>-offline.zip`` inside the site, so every page can link it.
 Unpacked anywhere, ``index.html`` opens from disk (``file://``) with working
 pages, search and math. The archive is
@@ -16,7 +17,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from booktools.book import ROOT, build_dir, offline_pack_name
+from booktools.book import ROOT, STUDENT_FOLDER, build_dir, offline_pack_name
 from dlbook.mirror import MIRROR_FOLDER
 
 
@@ -24,12 +25,15 @@ def pack(site: Path, target: Path) -> int:
     """Zip every file of ``site`` but ``target`` itself, under one folder
     named after the archive; returns the number of files."""
     folder = target.stem
-    # Not the datasets' copy: the notebooks fetch it when they run.
-    data = site / MIRROR_FOLDER
+    # Not the datasets' copy (the notebooks fetch it when they run), nor the
+    # student edition (the full one holds all of it and the solutions).
+    left_out = (site / MIRROR_FOLDER, site / STUDENT_FOLDER)
     files = sorted(
         p
         for p in site.rglob("*")
-        if p.is_file() and p != target and data not in p.parents
+        if p.is_file()
+        and p != target
+        and not any(folder in p.parents for folder in left_out)
     )
     fd, tmp = tempfile.mkstemp(prefix=".pack-", suffix=".zip", dir=target.parent)
     os.close(fd)

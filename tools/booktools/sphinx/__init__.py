@@ -14,7 +14,9 @@
   notebook generator;
 - :mod:`~booktools.sphinx.launch_buttons`: Colab, Binder and download buttons;
 - :mod:`~booktools.sphinx.page_assets`: MathJax from the site, no script twice;
-- :mod:`~booktools.sphinx.image_alt`: figure captions as images' alt text.
+- :mod:`~booktools.sphinx.image_alt`: figure captions as images' alt text;
+- :mod:`~booktools.sphinx.quiz`: self-check quizzes and their answer key;
+- :mod:`~booktools.sphinx.slides`: a lecture deck for every chapter.
 """
 
 from booktools.sphinx import (
@@ -26,7 +28,9 @@ from booktools.sphinx import (
     latex_numbering,
     launch_buttons,
     page_assets,
+    quiz,
     results,
+    slides,
     summaries,
 )
 
@@ -41,6 +45,8 @@ PARTS = (
     launch_buttons,
     page_assets,
     image_alt,
+    quiz,
+    slides,
 )
 
 

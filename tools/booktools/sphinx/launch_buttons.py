@@ -10,7 +10,15 @@ The repository is ``repository.url`` in ``_config.yml``; nothing else names it.
 
 from pathlib import Path
 
-from booktools.book import Site, code_chapters, load_site, offline_pack_name, pdf_name
+from booktools.book import (
+    STUDENT_FOLDER,
+    Site,
+    code_chapters,
+    load_site,
+    offline_pack_name,
+    pdf_name,
+    student_pdf_name,
+)
 
 
 def add_buttons(app, pagename, templatename, context, doctree):
@@ -18,6 +26,7 @@ def add_buttons(app, pagename, templatename, context, doctree):
     if buttons is None:
         return
     pathto = context["pathto"]
+    student = app.config.dlbook_student
     downloads = [
         {
             "type": "link",
@@ -27,20 +36,32 @@ def add_buttons(app, pagename, templatename, context, doctree):
             "url": pathto(app.dlbook_pdf, 1),
             "label": "download-book-pdf-button",
         },
-        {
-            "type": "link",
-            "text": "Whole site (.zip)",
-            "tooltip": "Download the site, the notebooks and the PDF to read offline",
-            "icon": "fas fa-file-archive",
-            "url": pathto(app.dlbook_offline_pack, 1),
-            "label": "download-offline-pack-button",
-        },
     ]
+    if not student:
+        # The archive holds the solutions; the student edition leaves it out.
+        downloads += [
+            {
+                "type": "link",
+                "text": "Whole site (.zip)",
+                "tooltip": "Download the site, the notebooks and the PDF to read"
+                " offline",
+                "icon": "fas fa-file-archive",
+                "url": pathto(app.dlbook_offline_pack, 1),
+                "label": "download-offline-pack-button",
+            },
+            {
+                "type": "link",
+                "text": "Student edition",
+                "tooltip": "This page in the edition without exercise solutions",
+                "icon": "fas fa-user-graduate",
+                "url": pathto(f"{STUDENT_FOLDER}{pagename}.html", 1),
+                "label": "student-edition-button",
+            },
+        ]
     if pagename in app.dlbook_chapters:
         site: Site = app.dlbook_site
         notebook = site.notebook_path(pagename)
-        downloads.insert(
-            0,
+        downloads[:0] = [
             {
                 "type": "link",
                 "text": "Notebook (.ipynb)",
@@ -49,7 +70,27 @@ def add_buttons(app, pagename, templatename, context, doctree):
                 "url": pathto(notebook, 1),
                 "label": "download-notebook-button",
             },
-        )
+            {
+                "type": "link",
+                "text": "Chapter (PDF)",
+                "tooltip": "Download this chapter as a PDF",
+                "icon": "fas fa-file-pdf",
+                "url": pathto(site.chapter_pdf_path(pagename), 1),
+                "label": "download-chapter-pdf-button",
+            },
+        ]
+        if not student:
+            downloads.insert(
+                2,
+                {
+                    "type": "link",
+                    "text": "Slides",
+                    "tooltip": "This chapter's lecture slides",
+                    "icon": "fas fa-person-chalkboard",
+                    "url": pathto(site.slides_path(pagename), 1),
+                    "label": "slides-button",
+                },
+            )
         buttons.append(
             {
                 "type": "group",
@@ -94,9 +135,10 @@ def add_buttons(app, pagename, templatename, context, doctree):
 
 def remember_site(app):
     root = Path(app.srcdir)
-    app.dlbook_site = load_site(root)
+    student = app.config.dlbook_student
+    app.dlbook_site = load_site(root, student)
     app.dlbook_chapters = set(code_chapters(root))
-    app.dlbook_pdf = pdf_name(root)
+    app.dlbook_pdf = student_pdf_name(root) if student else pdf_name(root)
     app.dlbook_offline_pack = offline_pack_name(root)
 
 
