@@ -228,7 +228,9 @@ def set_mode(browser, mode: str) -> None:
 
 def test_no_page_has_a_serious_accessibility_violation(browser, server, axe_source):
     problems = {}
-    for docname in [*toc_pages(), "search", "genindex"]:
+    decks = [Site.slides_path(d).removesuffix(".html") for d in code_chapters()]
+    student = f"student/{code_chapters()[0]}"
+    for docname in [*toc_pages(), "search", "genindex", *decks, student]:
         browser.get(page_url(server, docname))
         for mode in ("light", "dark"):
             set_mode(browser, mode)

@@ -53,6 +53,9 @@ def remember_edition(app, config) -> None:
     """``config-inited``: the stamp, as a configuration value that the HTML
     builder watches, so a new commit or day rewrites every page's footer."""
     app.dlbook_edition = edition(Path(app.srcdir))
+    if config.dlbook_student:
+        # For ``{only} student`` / ``{only} not student`` in the pages.
+        app.tags.add("student")
     app.dlbook_repo_url = load_site(Path(app.srcdir)).repo_url
     config.dlbook_edition = stamp_text(app.dlbook_edition, config.dlbook_student)
 
