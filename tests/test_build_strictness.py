@@ -126,7 +126,7 @@ $$
   options:
     - text: This one
       correct: true
-    - text: That one
+    - text: $x^2$
   explanation: Because it is.
   section: sec-page
 - question: Two plus two?
@@ -167,6 +167,8 @@ def test_a_quiz_and_slides_build_into_a_form_and_hidden_slide_text(tmp_path):
     assert 'data-kind="choice" data-answer="0"' in page
     assert 'data-kind="numeric" data-answer="4.0"' in page
     assert '<input type="radio"' in page and "Because it is." in page
+    # An option in math alone is named by its TeX for screen readers.
+    assert 'value="1" aria-label="x^2">' in page
     # The lecture-only bullet is on the page for the deck, but hidden.
     assert re.search(r'<div class="dlbook-slide"[^>]*hidden>\s*<ul', page)
     assert "The secret answer" in page  # the full edition keeps solutions

@@ -157,9 +157,14 @@ def depart_prompt_html(self, node):
 
 
 def visit_option_html(self, node):
+    # An option written only in math has no text a screen reader (or axe) can
+    # name it by, since MathJax draws it later: its TeX source names it.
+    named = ""
+    if any(True for _ in node.findall(nodes.math)):
+        named = f' aria-label="{html.escape(node.astext())}"'
     self.body.append(
         '<label class="dlbook-quiz-option">'
-        f'<input type="radio" name="{node["name"]}" value="{node["index"]}"> '
+        f'<input type="radio" name="{node["name"]}" value="{node["index"]}"{named}> '
     )
 
 
