@@ -271,6 +271,10 @@ TEACHING = HEADER + textwrap.dedent(
 
     After the solution.
 
+    :::{full-run}
+    The deep network wins.
+    :::
+
     ```{code-cell} ipython3
     after = 1
     ```
@@ -312,6 +316,9 @@ def test_quizzes_become_questions_with_closed_answers_and_slides_stay_on_slides(
     assert "Kept in the book as written." in text
     assert "a bullet for the room" not in text
     assert "The solution's words." in text  # the full edition keeps solutions
+    # The reader's run decides which configuration's prose applies.
+    assert "> **If your run used the full configuration (on a GPU):**" in text
+    assert "> The deep network wins." in text
 
 
 def test_the_student_notebook_has_no_solution_not_even_its_code(teaching_book, info):

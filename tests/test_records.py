@@ -196,6 +196,41 @@ def test_a_stale_record_runs_the_chapter_and_says_so(book):
     assert "Outputs recorded on" not in html
 
 
+RUN_PROSE = """\
+:::{full-run}
+The deep network overtakes the shallow one.
+:::
+
+:::{preview-run}
+This short run is far from converged.
+:::
+
+"""
+
+
+def test_a_preview_states_none_of_the_full_runs_conclusions(book):
+    cell = "```{code-cell} ipython3\nprint('preview ran')\n```\n"
+    html = build(book, RUN_PROSE + cell)
+    assert "CPU preview" in html
+    assert "far from converged" in html
+    assert "overtakes" not in html
+
+
+def test_a_recorded_page_states_the_full_runs_conclusions_only(book):
+    write_chapter(book, prose=RUN_PROSE)
+    fake_record(book)
+    html = build(book, RUN_PROSE + CELL)
+    assert "Outputs recorded on Fake GPU" in html
+    assert "overtakes the shallow one" in html
+    assert "far from converged" not in html
+
+
+def test_a_chapter_with_one_configuration_has_no_full_run_prose(tmp_path):
+    result = build_book(tmp_path, {"intro": "Intro.\n", "ch": RUN_PROSE})
+    assert result.returncode != 0
+    assert "{full-run} is for GPU chapters" in result.stdout + result.stderr
+
+
 def test_a_record_that_was_not_rendered_is_never_announced(book):
     """A fresh record whose outputs are not what the build rendered (here: the
     book forces execution) gets the preview notice, not the provenance."""

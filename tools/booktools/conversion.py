@@ -28,6 +28,11 @@ from dlbook.data import DATASETS
 # How the book names what {numref} points at, by Sphinx's number type.
 CAPTIONS = {"figure": "Figure", "table": "Table", "code-block": "Listing"}
 ADMONITIONS = {"note", "tip", "warning", "important", "caution", "hint", "seealso"}
+# A GPU chapter's prose for one configuration's results (booktools.sphinx.execution).
+RUN_ONLY = {
+    "full-run": "If your run used the full configuration (on a GPU)",
+    "preview-run": "If your run used the CPU preview",
+}
 
 _FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$")
 _OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
@@ -256,6 +261,13 @@ class Converter(InlineConverter):
             ]
         if name in ("exercise-end", "solution-end"):
             return []
+        if name in RUN_ONLY:
+            # A notebook's reader runs one configuration or the other.
+            return [
+                f"> **{RUN_ONLY[name]}:**",
+                ">",
+                *(f"> {x}" if x else ">" for x in inner),
+            ]
         if name in ADMONITIONS or name == "admonition":
             title = arg.strip() if name == "admonition" else name.capitalize()
             return [

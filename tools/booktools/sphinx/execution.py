@@ -15,7 +15,14 @@ behaves the same:
 * after a GPU chapter is read (``doctree-read``), its page gets a notice made
   from what was rendered: the provenance that the record's outputs carry
   (glued into them when they were cached) if the page rendered them, the
-  CPU-preview notice otherwise.
+  CPU-preview notice otherwise; and of its ``{full-run}`` and ``{preview-run}``
+  blocks, prose that only one configuration's results support, the page keeps
+  those of the configuration it rendered and drops the others, so a preview
+  never states the full run's conclusions.
+
+A ``{full-run}`` block may glue only keys that the preview glues too (the glue
+is looked up before the block is dropped); for a full-run number, glue it in
+both configurations and let the sentence around it say which it is.
 """
 
 import contextlib
@@ -26,6 +33,7 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
 from booktools.book import (
     code_chapters,
@@ -240,7 +248,8 @@ def notice_for(s: Status, rendered_provenance: dict | None) -> nodes.paragraph:
 
 
 def add_notice(app, doctree) -> None:
-    """``doctree-read``: the notice at the top of a GPU chapter's page."""
+    """``doctree-read``: the notice at the top of a GPU chapter's page, and the
+    prose of the configuration the page rendered."""
     root, docname = Path(app.srcdir), app.env.docname
     source = root / f"{docname}.md"
     if not source.is_file() or not needs_gpu(source):
@@ -251,10 +260,59 @@ def add_notice(app, doctree) -> None:
     section = doctree.next_node(nodes.section)
     title = section.next_node(nodes.title)
     section.insert(section.index(title) + 1, nodes.important("", paragraph))
+    keep_prose_of(doctree, "preview" if rendered is None else "full")
+
+
+# Prose that one configuration supports ---------------------------------------
+
+
+class run_only(nodes.General, nodes.Element):
+    """Prose of a GPU chapter that only one configuration's run supports;
+    replaced by its content, or dropped, when the chapter is read."""
+
+
+class RunOnlyDirective(SphinxDirective):
+    """``{full-run}`` / ``{preview-run}``: what follows holds for that
+    configuration's results only. Only a GPU chapter has two."""
+
+    has_content = True
+    configuration = ""
+
+    def run(self):
+        source = Path(self.env.doc2path(self.env.docname))
+        if not needs_gpu(source):
+            raise self.error(
+                f"{{{self.name}}} is for GPU chapters, which run a full"
+                " configuration or a CPU preview; this chapter has one"
+                " configuration, so its prose can state its results directly"
+            )
+        node = run_only(run=self.configuration)
+        self.state.nested_parse(self.content, self.content_offset, node)
+        return [node]
+
+
+class FullRunDirective(RunOnlyDirective):
+    configuration = "full"
+
+
+class PreviewRunDirective(RunOnlyDirective):
+    configuration = "preview"
+
+
+def keep_prose_of(doctree, configuration: str) -> None:
+    """Unwrap the blocks of ``configuration`` and drop the others."""
+    for node in list(doctree.findall(run_only)):
+        if node["run"] == configuration:
+            node.replace_self(node.children)
+        else:
+            node.parent.remove(node)
 
 
 def setup(app):
     app.connect("config-inited", prepare_execution, priority=900)
     app.connect("env-get-outdated", reread_reexecuted)
     app.connect("doctree-read", add_notice)
+    app.add_node(run_only)
+    app.add_directive("full-run", FullRunDirective)
+    app.add_directive("preview-run", PreviewRunDirective)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
