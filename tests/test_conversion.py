@@ -186,6 +186,18 @@ def test_unknown_references_and_missing_values_are_errors(book, info):
         Site(repo_url="https://example.org/book", branch="main").colab(DOC)
 
 
+def test_a_quoted_published_result_comes_from_the_reference_file(book, info):
+    (book / "book" / "back-matter").mkdir(parents=True)
+    (book / "book" / "back-matter" / "reference-results.yml").write_text(
+        "- experiment: MLP\n  result: test accuracy 0.83-0.85\n"
+    )
+    converter = Converter(DOC, book / "book/part/chapter.md", SITE, info)
+    quoted = converter.markdown("It reports {reference-result}`MLP`.")
+    assert quoted == "It reports test accuracy 0.83-0.85."
+    with pytest.raises(BookError, match="no experiment 'CNN'"):
+        converter.markdown("{reference-result}`CNN`")
+
+
 def test_launch_urls_point_at_the_published_notebooks():
     assert SITE.colab(DOC) == (
         "https://colab.research.google.com/github/someone/the-book/blob/gh-pages/"

@@ -133,3 +133,23 @@ def test_pages_that_record_and_show_each_others_results(tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
     html = (tmp_path / "_build" / "html" / "ch" / "a.html").read_text()
     assert "50.00%" in html and "75.00%" in html
+
+
+def test_a_chapter_quotes_a_published_result_from_the_reference_file(tmp_path):
+    (tmp_path / "book" / "back-matter").mkdir(parents=True)
+    (tmp_path / "book" / "back-matter" / "reference-results.yml").write_text(
+        "- experiment: Softmax regression\n"
+        "  setup: Fashion-MNIST\n"
+        "  result: test accuracy 0.830-0.835\n"
+        "  source: zhang2023dive\n"
+    )
+    quoted = "The reference reports {reference-result}`Softmax regression`.\n"
+    result = build_book(tmp_path, {"intro": "Intro.\n", "ch/a": quoted})
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (tmp_path / "_build" / "html" / "ch" / "a.html").read_text()
+    assert "The reference reports " in page and "test accuracy 0.830-0.835" in page
+
+    unknown = quoted.replace("Softmax regression", "Softmax regresion")
+    result = build_book(tmp_path, {"intro": "Intro.\n", "ch/a": unknown})
+    assert result.returncode != 0
+    assert "no experiment 'Softmax regresion'" in result.stdout + result.stderr

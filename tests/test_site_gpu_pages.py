@@ -27,7 +27,10 @@ def page_text(docname: str) -> str:
     html = built(SITE / f"{docname}.html").read_text()
     text = BeautifulSoup(html, "html.parser").get_text()
     # Sphinx typesets straight quotes as curly ones.
-    return " ".join(text.translate(str.maketrans("‘’“”", "''\"\"")).split())
+    curly = str.maketrans(
+        dict.fromkeys("\u2018\u2019", "'") | dict.fromkeys("\u201c\u201d", '"')
+    )
+    return " ".join(text.translate(curly).split())
 
 
 @pytest.mark.parametrize("docname", gpu_chapters(ROOT))

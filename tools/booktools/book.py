@@ -35,13 +35,28 @@ RECORDS = "gpu-records"
 # What the HTML build knows about labels, numbers and glue, in the build folder,
 # for the notebook generator (booktools.sphinx.book_index writes it).
 BOOK_INDEX = "book-index.json"
-# The page that lists every chapter's headline results.
+# The page that lists every chapter's headline results, and the published
+# results of other books beside it, which chapters quote with {reference-result}.
 RESULTS_PAGE = "book/back-matter/results"
+REFERENCE_RESULTS = "book/back-matter/reference-results.yml"
 
 
 class BookError(ValueError):
     """The book's sources or configuration cannot be built or published as
     they are; the message says what to change."""
+
+
+def reference_result(root: Path, experiment: str) -> str:
+    """What ``reference-results.yml`` says ``experiment`` reached elsewhere, so
+    that a chapter quoting a published figure and the Results page agree."""
+    rows = yaml.safe_load((root / REFERENCE_RESULTS).read_text())
+    results = {row["experiment"]: row["result"] for row in rows}
+    if experiment not in results:
+        raise BookError(
+            f"no experiment {experiment!r} in {REFERENCE_RESULTS}; it has: "
+            + "; ".join(results)
+        )
+    return results[experiment]
 
 
 def build_dir(root: Path = ROOT) -> Path:

@@ -21,7 +21,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from booktools.book import RESULTS_PAGE, ROOT, BookError, Site
+from booktools.book import RESULTS_PAGE, ROOT, BookError, Site, reference_result
 from booktools.quizzes import LETTERS, parse
 from dlbook.data import DATASETS
 
@@ -101,6 +101,8 @@ class InlineConverter:
 
     def __init__(self, docname: str, source: Path, site: Site, info: BuildInfo):
         self.docname, self.source, self.site, self.info = docname, source, site, info
+        # The book's root: the chapter's source less its docname.
+        self.root = source.parents[len(Path(docname).parts) - 1]
 
     def role(self, match: re.Match) -> str:
         role, content = match.group("role"), match.group("content")
@@ -117,6 +119,8 @@ class InlineConverter:
             return f"[({number})]({self.site.page(docname, 'equation-' + content)})"
         if role == "doc":
             return f"[{content}]({self.site.page(content)})"
+        if role == "reference-result":
+            return reference_result(self.root, content)
         raise BookError(f"{self.source}: no notebook form for the role {{{role}}}")
 
     def glue(self, content: str, markdown: bool) -> str:

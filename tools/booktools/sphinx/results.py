@@ -13,7 +13,10 @@ which glues each into the executed notebook. This extension
 * renders the records as a table, and the published reference results
   (``reference-results.yml`` beside the page) next to the book's own number for
   the same experiment;
-* writes every record to ``results.json`` at the root of the HTML output.
+* writes every record to ``results.json`` at the root of the HTML output;
+* gives chapters the role ``{reference-result}`Experiment```, which writes the
+  published result of that row of ``reference-results.yml``, so the figures a
+  chapter quotes and the Results page come from one place.
 """
 
 import json
@@ -22,10 +25,11 @@ from pathlib import Path
 from typing import ClassVar
 
 import yaml
+from docutils import nodes
 from docutils.parsers.rst import directives
-from sphinx.util.docutils import SphinxDirective
+from sphinx.util.docutils import SphinxDirective, SphinxRole
 
-from booktools.book import write_atomic
+from booktools.book import REFERENCE_RESULTS, BookError, reference_result, write_atomic
 from booktools.sphinx.page_glue import page_glue
 from booktools.sphinx.summaries import final_read, note_seen, register
 from dlbook.results import Result, read_glued
@@ -267,7 +271,24 @@ def _write_json(app, exception) -> None:
     )
 
 
+class ReferenceResult(SphinxRole):
+    """``{reference-result}`Experiment```: that row's published result."""
+
+    def run(self):
+        root = Path(self.env.srcdir)
+        self.env.note_dependency(str(root / REFERENCE_RESULTS))
+        try:
+            text = reference_result(root, self.text)
+        except (BookError, OSError) as error:
+            message = self.inliner.reporter.error(str(error), line=self.lineno)
+            return [self.inliner.problematic(self.rawtext, self.rawtext, message)], [
+                message
+            ]
+        return [nodes.inline(self.rawtext, text, classes=["dlbook-reference"])], []
+
+
 def setup(app):
+    app.add_role("reference-result", ReferenceResult())
     app.add_directive("results-table", ResultsTable)
     register(MARKER, lambda env: _digest(_book_results(env)))
     app.connect("doctree-read", collect_results)
