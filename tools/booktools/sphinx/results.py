@@ -11,7 +11,7 @@ which glues each into the executed notebook. This extension
   (:mod:`booktools.sphinx.summaries`); a page's own records come straight from
   the notebook being rendered;
 * renders the records as a table, and the published reference results
-  (``reference-results.yml`` beside the page) next to the book's own number for
+  (``book/back-matter/reference-results.yml``) next to the book's own number for
   the same experiment;
 * writes every record to ``results.json`` at the root of the HTML output;
 * gives chapters the role ``{reference-result}`Experiment```, which writes the
@@ -205,9 +205,7 @@ class ResultsTable(SphinxDirective):
         )
 
     def _reference_rows(self, results: list[Result]) -> list[str]:
-        path = Path(self.env.doc2path(self.env.docname)).parent / (
-            "reference-results.yml"
-        )
+        path = Path(self.env.srcdir) / REFERENCE_RESULTS
         self.env.note_dependency(str(path))
         references = yaml.safe_load(path.read_text())
         problems = reference_problems(references)
