@@ -8,20 +8,25 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from dlbook.text import pad_batch
-from dlbook.training import SequenceCrossEntropyLoss, fit
+from dlbook.training import SequenceCrossEntropyLoss, evaluate, fit
 from dlbook.translation import (
     BOS,
     EOS,
     PAD,
+    GRUSeq2Seq,
     Seq2Seq,
+    TranslatorRecipe,
     beam_search,
     beam_search_batch,
     best_hypothesis,
     collate_pairs,
     corpus_bleu,
+    decode_sources,
     encode_pairs,
     greedy_decode,
     prepare_translation_data,
+    train_translator,
+    warmup_linear_decay,
 )
 
 
@@ -364,3 +369,86 @@ def test_best_hypothesis_normalises_by_length():
     assert best_hypothesis([([1], -1.0), ([2], -1.0)], length_penalty=0.75) == [1]
     with pytest.raises(ValueError, match="at least one"):
         best_hypothesis([], length_penalty=0.75)
+
+
+def test_warmup_linear_decay_rises_then_falls_to_zero():
+    parameter = nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([parameter], lr=1.0)
+    schedule = warmup_linear_decay(optimizer, warmup_steps=4, total_steps=12)
+    rates = []
+    for _ in range(12):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        schedule.step()
+    assert rates[:4] == pytest.approx([0.25, 0.5, 0.75, 1.0])
+    assert rates[4:] == pytest.approx([1 - i / 8 for i in range(8)])
+    assert optimizer.param_groups[0]["lr"] == 0.0
+    with pytest.raises(ValueError, match="warmup_steps < total_steps"):
+        warmup_linear_decay(optimizer, warmup_steps=5, total_steps=5)
+
+
+def copy_task(n, seed):
+    """Pairs whose target is the source itself: sequences of 1-6 symbols."""
+    rng = random.Random(seed)
+    pairs = []
+    for _ in range(n):
+        symbols = [rng.randrange(3, 9) for _ in range(rng.randint(1, 6))]
+        pairs.append(([*symbols, 2], [1, *symbols, 2]))
+    return pairs
+
+
+def test_train_translator_keeps_the_epoch_of_lowest_validation_loss():
+    torch.manual_seed(0)
+    model = GRUSeq2Seq(9, 9, embed_size=16, hidden_size=32, dropout=0.0)
+    recipe = TranslatorRecipe(num_epochs=6, lr=1e-2, batch_size=32, warmup_steps=5)
+    run = train_translator(
+        model,
+        copy_task(400, seed=0),
+        copy_task(60, seed=1),
+        recipe,
+        src_pad=0,
+        tgt_pad=0,
+        generator=torch.Generator().manual_seed(0),
+    )
+    losses = [row["valid_loss"] for row in run.history]
+    assert len(losses) == 6 and run.best_epoch == 1 + losses.index(min(losses))
+    assert run.best_valid_loss == min(losses)
+    assert losses[-1] < losses[0]
+    assert 0 < run.train_seconds < sum(row["seconds"] for row in run.history)
+    # The model holds the best epoch's weights: its validation loss is that epoch's.
+    valid = DataLoader(
+        copy_task(60, seed=1),
+        batch_size=256,
+        collate_fn=lambda b: collate_pairs(b, 0, 0),
+    )
+    loss = evaluate(model, valid, SequenceCrossEntropyLoss(ignore_index=0), "cpu")
+    assert loss["test_loss"] == pytest.approx(run.best_valid_loss, rel=1e-5)
+    with pytest.raises(ValueError, match="validation pairs"):
+        train_translator(
+            model,
+            copy_task(10, 0),
+            [],
+            recipe,
+            src_pad=0,
+            tgt_pad=0,
+            generator=torch.Generator(),
+        )
+
+
+def test_decode_sources_keeps_the_order_and_matches_the_decoders():
+    model = random_translators()[1]
+    # Sources of one length, so that every batch allows the same output length.
+    rng = random.Random(3)
+    sources = [
+        [rng.randrange(2, SRC_VOCAB) for _ in range(5)] + [TOY_EOS] for _ in range(9)
+    ]
+    kwargs = dict(pad=0, bos=TOY_BOS, eos=TOY_EOS, batch_size=4)
+    greedy = decode_sources(model, sources, **kwargs)
+    beam = decode_sources(model, sources, beam_size=3, **kwargs)
+    for source, g, b in zip(sources, greedy, beam, strict=True):
+        src, src_len = torch.tensor([source]), torch.tensor([len(source)])
+        max_len = 2 * len(source) + 10
+        assert g == greedy_decode(model, src, src_len, TOY_BOS, TOY_EOS, max_len)[0]
+        assert b == beam_search(
+            model, src, src_len, TOY_BOS, TOY_EOS, beam_size=3, max_len=max_len
+        )

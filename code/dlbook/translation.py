@@ -7,8 +7,10 @@ vocabularies, greedy decoding, beam search and BLEU live here, and every model
 implements :class:`Seq2Seq`.
 """
 
+import copy
 import math
 import random
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +18,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from dlbook.text import Vocab, pad_batch, tokenize
+from dlbook.text import BucketBatchSampler, Vocab, pad_batch, tokenize
+from dlbook.training import SequenceCrossEntropyLoss, evaluate, train_epoch
 
 PAD, BOS, EOS = "<pad>", "<bos>", "<eos>"
 SPECIALS = (PAD, BOS, EOS)
@@ -130,6 +133,62 @@ class Seq2Seq(nn.Module):
         """Select (and repeat) batch entries ``index`` of the state and memory,
         as beam search does when it keeps the best hypotheses."""
         raise NotImplementedError
+
+
+class GRUSeq2Seq(Seq2Seq):
+    """GRU encoder; GRU decoder that starts from and re-reads the encoder's
+    final state (the context vector), in the style of Cho et al. (2014)."""
+
+    def __init__(
+        self,
+        src_vocab_size,
+        tgt_vocab_size,
+        embed_size=128,
+        hidden_size=256,
+        dropout=0.2,
+    ):
+        super().__init__()
+        self.src_embedding = nn.Embedding(src_vocab_size, embed_size)
+        self.tgt_embedding = nn.Embedding(tgt_vocab_size, embed_size)
+        self.encoder = nn.GRU(embed_size, hidden_size, batch_first=True)
+        self.decoder = nn.GRU(embed_size + hidden_size, hidden_size, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(hidden_size, tgt_vocab_size)
+
+    def encode(self, src, src_len):
+        embedded = self.dropout(self.src_embedding(src))
+        # Packing stops the GRU at each sentence's last real token.
+        packed = nn.utils.rnn.pack_padded_sequence(
+            embedded, src_len.cpu(), batch_first=True, enforce_sorted=False
+        )
+        _, context = self.encoder(packed)
+        return context  # (1, batch, hidden)
+
+    def init_state(self, memory, src_len):
+        return memory
+
+    def decode(self, tgt, state, memory):
+        """Logits (batch, tgt_len, vocab) for tokens tgt (batch, tgt_len)."""
+        embedded = self.dropout(self.tgt_embedding(tgt))
+        # (1, batch, hidden) -> (batch, tgt_len, hidden): one copy per step
+        context = memory[0][:, None].expand(-1, tgt.shape[1], -1)
+        outputs, state = self.decoder(torch.cat([embedded, context], -1), state)
+        return self.output(self.dropout(outputs)), state
+
+    def forward(self, src, src_len, tgt_in):
+        memory = self.encode(src, src_len)
+        state = self.init_state(memory, src_len)
+        logits, _ = self.decode(tgt_in, state, memory)
+        return logits
+
+    def step(self, tokens, state, memory, src_len):
+        # (batch,) -> (batch, 1): a target sequence of length one
+        logits, state = self.decode(tokens[:, None], state, memory)
+        return logits[:, 0], state
+
+    def reorder(self, state, memory, src_len, index):
+        # The batch is the second axis of GRU states: (layers, batch, hidden).
+        return state[:, index], memory[:, index], src_len[index]
 
 
 def _check_inputs(src: torch.Tensor, src_len: torch.Tensor) -> None:
@@ -400,3 +459,167 @@ def corpus_bleu(
     log_precision = sum(math.log(m / t) for m, t in zip(matches, totals, strict=True))
     brevity = min(0.0, 1 - ref_length / hyp_length)
     return math.exp(brevity + log_precision / max_n)
+
+
+def warmup_linear_decay(
+    optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int
+) -> torch.optim.lr_scheduler.LambdaLR:
+    """A schedule stepped after every update: the learning rate rises linearly
+    from 0 to the optimizer's ``lr`` over ``warmup_steps`` updates, then falls
+    linearly to 0 at update ``total_steps``. With ``warmup_steps=0`` it only
+    decays."""
+    if not 0 <= warmup_steps < total_steps:
+        raise ValueError(
+            f"need 0 <= warmup_steps < total_steps, got {warmup_steps} and"
+            f" {total_steps}"
+        )
+
+    def scale(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        return max(0.0, (total_steps - step) / (total_steps - warmup_steps))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, scale)
+
+
+@dataclass(frozen=True)
+class TranslatorRecipe:
+    """How a translator is trained: Adam with a warm-up and linear decay of the
+    learning rate over all updates, gradient clipping, optional label smoothing.
+    """
+
+    num_epochs: int
+    lr: float
+    batch_size: int = 64
+    warmup_steps: int = 0
+    clip_grad_norm: float = 1.0
+    label_smoothing: float = 0.0
+
+
+@dataclass(frozen=True)
+class TranslatorRun:
+    """What :func:`train_translator` did.
+
+    Attributes:
+        history: One row per epoch: ``train_loss`` and ``valid_loss`` (mean
+            cross-entropy per target token, without label smoothing for the
+            validation loss), ``seconds`` of training and validation.
+        best_epoch: The epoch of the lowest validation loss, whose weights the
+            model holds when training ends.
+        train_seconds: Wall time of the training passes alone.
+    """
+
+    history: list[dict[str, float]]
+    best_epoch: int
+    train_seconds: float
+
+    @property
+    def best_valid_loss(self) -> float:
+        return self.history[self.best_epoch - 1]["valid_loss"]
+
+
+def train_translator(
+    model: Seq2Seq,
+    train_pairs: Sequence[tuple[list[int], list[int]]],
+    valid_pairs: Sequence[tuple[list[int], list[int]]],
+    recipe: TranslatorRecipe,
+    *,
+    src_pad: int,
+    tgt_pad: int,
+    generator: torch.Generator,
+    device: torch.device | str = "cpu",
+) -> TranslatorRun:
+    """Train ``model`` on encoded pairs (as :func:`encode_pairs` makes them)
+    with teacher forcing, and keep the weights of the epoch with the lowest
+    validation loss.
+
+    Batches come from a :class:`~dlbook.text.BucketBatchSampler` seeded by
+    ``generator``. The test split plays no part: the checkpoint is chosen on
+    ``valid_pairs``.
+    """
+    if len(train_pairs) == 0 or len(valid_pairs) == 0:
+        raise ValueError("train_translator needs training and validation pairs")
+    device = torch.device(device)
+    model.to(device)
+
+    def collate(batch):
+        return collate_pairs(batch, src_pad, tgt_pad)
+
+    sampler = BucketBatchSampler(
+        [len(s) + len(t) for s, t in train_pairs],
+        recipe.batch_size,
+        generator=generator,
+    )
+    train_loader = torch.utils.data.DataLoader(
+        train_pairs, batch_sampler=sampler, collate_fn=collate
+    )
+    by_length = sorted(valid_pairs, key=lambda pair: len(pair[0]) + len(pair[1]))
+    valid_loader = torch.utils.data.DataLoader(
+        by_length, batch_size=256, collate_fn=collate
+    )
+    train_loss = SequenceCrossEntropyLoss(
+        ignore_index=tgt_pad, label_smoothing=recipe.label_smoothing
+    )
+    valid_loss = SequenceCrossEntropyLoss(ignore_index=tgt_pad)
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr, betas=(0.9, 0.98))
+    schedule = warmup_linear_decay(
+        optimizer, recipe.warmup_steps, recipe.num_epochs * len(train_loader)
+    )
+    history, best_state, train_seconds = [], None, 0.0
+    for _ in range(recipe.num_epochs):
+        start = time.perf_counter()
+        row = train_epoch(
+            model,
+            train_loader,
+            train_loss,
+            optimizer,
+            device,
+            clip_grad_norm=recipe.clip_grad_norm,
+            on_batch=lambda _: schedule.step(),
+        )
+        train_seconds += time.perf_counter() - start
+        row |= evaluate(model, valid_loader, valid_loss, device, prefix="valid")
+        row["seconds"] = time.perf_counter() - start
+        history.append(row)
+        if row["valid_loss"] <= min(r["valid_loss"] for r in history):
+            best_state = copy.deepcopy(model.state_dict())
+    best_epoch = 1 + min(range(len(history)), key=lambda i: history[i]["valid_loss"])
+    model.load_state_dict(best_state)
+    return TranslatorRun(history, best_epoch, train_seconds)
+
+
+@torch.no_grad()
+def decode_sources(
+    model: Seq2Seq,
+    sources: Sequence[Sequence[int]],
+    *,
+    pad: int,
+    bos: int,
+    eos: int,
+    beam_size: int = 1,
+    batch_size: int = 128,
+    device: torch.device | str = "cpu",
+) -> list[list[int]]:
+    """Translate encoded sources (each ending with ``<eos>``), greedily when
+    ``beam_size`` is 1 and with :func:`beam_search_batch` otherwise.
+
+    Sources are decoded in batches of similar length, and each output may be at
+    most twice its batch's longest source plus 10 tokens. Returns the target
+    indices of every source, in the order given, without ``<bos>``/``<eos>``.
+    """
+    order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+    outputs: list[list[int]] = [[] for _ in sources]
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        src, src_len = pad_batch([list(sources[i]) for i in rows], pad)
+        src = src.to(device)
+        max_len = 2 * src.shape[1] + 10
+        if beam_size == 1:
+            decoded = greedy_decode(model, src, src_len, bos, eos, max_len=max_len)
+        else:
+            decoded = beam_search_batch(
+                model, src, src_len, bos, eos, beam_size=beam_size, max_len=max_len
+            )
+        for i, tokens in zip(rows, decoded, strict=True):
+            outputs[i] = tokens
+    return outputs
