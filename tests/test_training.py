@@ -11,6 +11,7 @@ from dlbook.training import (
     binary_accuracy,
     check_output_shape,
     count_correct,
+    count_parameters,
     evaluate,
     fit,
     train_epoch,
@@ -69,6 +70,37 @@ def test_fit_learns_a_separable_classification_problem():
     assert history.last["test_accuracy"] > 0.97
     assert len(history) == 10
     assert history.train_seconds > 0
+
+
+def test_fit_names_the_split_it_evaluates_and_times_training_alone():
+    torch.manual_seed(0)
+    loader, valid_loader, _ = regression_loaders(n=64)
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    history = fit(
+        model,
+        loader,
+        nn.MSELoss(),
+        optimizer,
+        2,
+        valid_loader=valid_loader,
+        progress=False,
+    )
+    assert "valid_loss" in history.last and "test_loss" not in history.last
+    # Each epoch's training time leaves its evaluation out.
+    assert all(0 < r["train_seconds"] < r["seconds"] for r in history.rows)
+    assert history.train_seconds < history.seconds
+    with pytest.raises(ValueError, match="not both"):
+        fit(
+            model,
+            loader,
+            nn.MSELoss(),
+            optimizer,
+            1,
+            valid_loader=valid_loader,
+            test_loader=valid_loader,
+            progress=False,
+        )
 
 
 def test_evaluate_averages_over_examples_not_batches():
@@ -290,3 +322,11 @@ def test_train_full_batch_asks_for_float_labels():
     X, y = separable_points(8)
     with pytest.raises(ValueError, match=r"torch.int64.*y.float\(\)"):
         train_full_batch(nn.Linear(2, 1), X, y.long(), lr=0.1, num_epochs=1)
+
+
+def test_count_parameters_counts_every_scalar_even_without_memory():
+    layer = nn.Linear(3, 2)
+    layer.bias.requires_grad_(False)  # frozen parameters count too
+    assert count_parameters(layer) == 3 * 2 + 2
+    assert count_parameters(nn.Linear(1000, 1000, device="meta")) == 1000 * 1000 + 1000
+    assert count_parameters(nn.ReLU()) == 0

@@ -45,10 +45,14 @@ def plot_history(history, axes=None, title: str | None = None):
         )
     epochs = range(1, len(rows) + 1)
     for i, kind in enumerate(("loss", "accuracy")[: len(axes)]):
-        for split in ("train", "test"):
+        for split, label in (
+            ("train", "train"),
+            ("valid", "validation"),
+            ("test", "test"),
+        ):
             key = f"{split}_{kind}"
             if key in rows[0]:
-                axes[i].plot(epochs, history[key], marker="o", label=split)
+                axes[i].plot(epochs, history[key], marker="o", label=label)
         axes[i].set_xlabel("epoch")
         axes[i].set_ylabel(kind)
         axes[i].legend()

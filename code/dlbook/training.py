@@ -43,9 +43,11 @@ class SequenceCrossEntropyLoss(nn.CrossEntropyLoss):
 class History:
     """Metrics of a training run, one row per epoch.
 
-    Rows hold ``train_loss`` and, where computed, ``train_accuracy``,
-    ``test_loss``, ``test_accuracy`` and the epoch's wall time ``seconds``.
-    ``history["test_accuracy"]`` gives one metric across epochs.
+    Rows hold ``train_loss`` and, where computed, ``train_accuracy``, the
+    evaluation split's ``valid_loss`` and ``valid_accuracy`` (or ``test_loss``
+    and ``test_accuracy``), the wall time of the training pass
+    ``train_seconds`` and of the whole epoch, evaluation included, ``seconds``.
+    ``history["valid_accuracy"]`` gives one metric across epochs.
     """
 
     rows: list[dict[str, float]] = field(default_factory=list)
@@ -67,16 +69,26 @@ class History:
 
     @property
     def train_seconds(self) -> float:
-        """Total wall time spent in the epochs (training and evaluation)."""
-        return sum(row["seconds"] for row in self.rows)
+        """Wall time of the training passes, evaluation left out."""
+        return sum(self["train_seconds"])
+
+    @property
+    def seconds(self) -> float:
+        """Wall time of the epochs, evaluation included."""
+        return sum(self["seconds"])
 
     def summary(self) -> str:
         """A one-line summary of the run, printed when :func:`fit` ends."""
         parts = [
-            f"{len(self)} epochs in {self.train_seconds:.1f} s on {self.device}",
+            f"{len(self)} epochs in {self.seconds:.1f} s on {self.device}",
             f"train loss {self.last['train_loss']:.4f}",
         ]
-        for key, label in (("test_loss", "test loss"), ("test_accuracy", "test acc")):
+        for key, label in (
+            ("valid_loss", "validation loss"),
+            ("valid_accuracy", "validation acc"),
+            ("test_loss", "test loss"),
+            ("test_accuracy", "test acc"),
+        ):
             if key in self.last:
                 value = self.last[key]
                 parts.append(
@@ -85,6 +97,14 @@ class History:
                     else f"{label} {value:.4f}"
                 )
         return ", ".join(parts)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """The number of scalars in ``model``'s parameters, trainable or frozen.
+
+    Works on the ``meta`` device too, where a layer has shapes but no memory.
+    """
+    return sum(p.numel() for p in model.parameters())
 
 
 def check_output_shape(output: torch.Tensor, y: torch.Tensor, loss_fn) -> None:
@@ -206,7 +226,7 @@ class Progress:
             return
         fields = []
         for key, value in row.items():
-            if key == "seconds":
+            if key in ("seconds", "train_seconds"):
                 continue
             text = f"{value:.2%}" if key.endswith("accuracy") else f"{value:.4f}"
             fields.append(f"{key.replace('_', ' ')} {text}")
@@ -297,6 +317,7 @@ def fit(
     optimizer: torch.optim.Optimizer,
     num_epochs: int,
     *,
+    valid_loader: Iterable | None = None,
     test_loader: Iterable | None = None,
     device: torch.device | str | None = None,
     accuracy: bool | None = None,
@@ -308,6 +329,11 @@ def fit(
     """Train ``model`` for ``num_epochs`` and evaluate after every epoch.
 
     Args:
+        valid_loader: Evaluated after every epoch, as ``valid_loss`` (and
+            ``valid_accuracy``): the split a run is tuned or stopped on.
+        test_loader: Evaluated after every epoch instead, as ``test_loss`` (and
+            ``test_accuracy``), for a run whose curve on held-out data is shown
+            and nothing is chosen on it. Pass at most one of the two.
         accuracy: Also track accuracy. By default on for class-index losses
             (``CrossEntropyLoss``, ``NLLLoss``) and ``BCEWithLogitsLoss``.
         scheduler: A learning-rate scheduler stepped once per epoch.
@@ -321,6 +347,14 @@ def fit(
     """
     if not isinstance(num_epochs, int) or num_epochs < 1:
         raise ValueError(f"num_epochs must be a positive int, got {num_epochs!r}")
+    if valid_loader is not None and test_loader is not None:
+        raise ValueError(
+            "pass valid_loader or test_loader, not both: fit evaluates one split"
+            " per epoch (evaluate the other afterwards with evaluate())"
+        )
+    eval_loader, eval_prefix = (
+        (valid_loader, "valid") if valid_loader is not None else (test_loader, "test")
+    )
     device = get_device(device)
     model.to(device)
     if accuracy is None:
@@ -343,8 +377,16 @@ def fit(
             clip_grad_norm=clip_grad_norm,
             on_batch=lambda i, epoch=epoch: display.batch(epoch, i, total),
         )
-        if test_loader is not None:
-            row |= evaluate(model, test_loader, loss_fn, device, accuracy=accuracy)
+        row["train_seconds"] = time.perf_counter() - start
+        if eval_loader is not None:
+            row |= evaluate(
+                model,
+                eval_loader,
+                loss_fn,
+                device,
+                accuracy=accuracy,
+                prefix=eval_prefix,
+            )
         if scheduler is not None:
             scheduler.step()
         row["seconds"] = time.perf_counter() - start
