@@ -219,8 +219,8 @@ def greedy_decode(
 ) -> list[list[int]]:
     """The most likely next token at every step, for a batch of sources.
 
-    Tokens in ``ban`` (such as ``<unk>``, which can never match a reference
-    word) are never produced. Returns one list of target indices per source,
+    Tokens in ``ban`` are never produced (a vocabulary with an unknown-word
+    token would ban it). Returns one list of target indices per source,
     without ``<bos>`` and ``<eos>``.
     """
     _check_inputs(src, src_len)
