@@ -547,8 +547,14 @@ def load_translation_pairs(*, root=None) -> list[tuple[str, str]]:
     A dictionary line reads ``German | ... :: English | ...``, where ``|``
     separates matching sub-entries and ``;`` alternatives. A pair is kept when both
     sides are whole sentences (at least three words, ending in ``.``, ``!`` or
-    ``?``) without alternatives; grammatical annotations such as ``{f}`` or
+    ``?``) without ``;`` alternatives; grammatical annotations such as ``{f}`` or
     ``[ugs.]`` are removed, and repeated pairs kept once.
+
+    The dictionary's notation inside a sentence is kept as written: ``a/b``
+    choices, optional words in parentheses, placeholders such as ``jdm.``, and
+    curly and straight apostrophes side by side. The translation chapters use
+    :func:`dlbook.translation_data.clean_translation_pairs`, which resolves or
+    drops each of these.
     """
     folder = verify("de-en", root)
     pairs, seen = [], set()
