@@ -54,3 +54,25 @@ def test_sampling_is_reproducible_with_a_generator():
     first = generate(model, [1], 20, generator=torch.Generator().manual_seed(3))
     second = generate(model, [1], 20, generator=torch.Generator().manual_seed(3))
     assert first == second and len(first) == 21
+
+
+class _ContextModel(torch.nn.Module):
+    """Called like RNNLanguageModel, but its state is the text it has read,
+    as the pretraining chapter's Transformer: it predicts (sum of the tokens
+    so far) mod vocab, which needs the whole context, not the last token."""
+
+    def __init__(self, vocab: int):
+        super().__init__()
+        self.vocab = vocab
+        self.unused = torch.nn.Parameter(torch.zeros(1))  # generate reads .device
+
+    def forward(self, X, state=None, return_state=False):
+        context = X if state is None else torch.cat([state, X], dim=1)
+        totals = context.cumsum(dim=1)[:, -X.shape[1] :] % self.vocab
+        logits = torch.nn.functional.one_hot(totals, self.vocab).float()
+        return (logits, context) if return_state else logits
+
+
+def test_generate_drives_any_model_with_the_same_call_signature():
+    # Each new token is the running sum mod 7: 2+3 = 5, then 10, 13, 19.
+    assert generate(_ContextModel(7), [2, 3], 4, temperature=0) == [2, 3, 5, 3, 6, 5]

@@ -64,7 +64,7 @@ class RNNLanguageModel(nn.Module):
 
 @torch.no_grad()
 def generate(
-    model: RNNLanguageModel,
+    model: nn.Module,
     prefix: list[int],
     num_tokens: int,
     *,
@@ -72,6 +72,11 @@ def generate(
     generator: torch.Generator | None = None,
 ) -> list[int]:
     """Continue ``prefix`` (token indices) by sampling ``num_tokens`` tokens.
+
+    ``model`` is an :class:`RNNLanguageModel` or any module called the same
+    way: ``model(tokens, return_state=True)`` gives the logits
+    ``(1, length, vocab)`` and a state, and ``model(tokens, state,
+    return_state=True)`` continues from that state.
 
     ``temperature`` below 1 sharpens the distribution, above 1 flattens it;
     0 picks the most likely token every time (greedy decoding).
