@@ -58,7 +58,7 @@ def test_sampling_is_reproducible_with_a_generator():
 
 class _ContextModel(torch.nn.Module):
     """Called like RNNLanguageModel, but its state is the text it has read,
-    as the pretraining chapter's Transformer: it predicts (sum of the tokens
+    like the pretraining chapter's Transformer: it predicts (sum of the tokens
     so far) mod vocab, which needs the whole context, not the last token."""
 
     def __init__(self, vocab: int):
