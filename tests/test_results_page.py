@@ -5,7 +5,12 @@ import json
 import pytest
 
 from booktools.book import ROOT
-from booktools.sphinx.results import _format_value, match_record, reference_problems
+from booktools.sphinx.results import (
+    _format_value,
+    chart_series,
+    match_record,
+    reference_problems,
+)
 from dlbook.results import Result
 from tiny_book import build_book, code_cell
 
@@ -153,3 +158,66 @@ def test_a_chapter_quotes_a_published_result_from_the_reference_file(tmp_path):
     result = build_book(tmp_path, {"intro": "Intro.\n", "ch/a": unknown})
     assert result.returncode != 0
     assert "no experiment 'Softmax regresion'" in result.stdout + result.stderr
+
+
+BY_LENGTH = """\
+from dlbook.results import ResultsLog
+log = ResultsLog(session={session})
+for group, value in {values}:
+    log.record(dataset="D", model="{model}", metric=f"test chrF, {{group}}",
+               value=value, device="CPU", epochs=3)
+log.record(dataset="D", model="{model}", metric="test chrF", value=1.0,
+           device="CPU", epochs=3)
+"""
+
+
+def test_chart_series_groups_one_datasets_metric_by_model():
+    def record(model, metric, value, dataset="D", epochs=3):
+        return Result(16, dataset, model, metric, value, epochs, None, "CPU", "ch/a")
+
+    results = [
+        record("GRU", "test chrF, 1-5", 30.0),
+        record("GRU", "test chrF, 6+", 20.0),
+        record("GRU", "test chrF", 25.0),  # the whole test set: not a group
+        record("GRU", "test BLEU, 1-5", 9.0),  # another metric
+        record("GRU", "test chrF, 1-5", 99.0, dataset="E"),  # another dataset
+        record("retrieval", "test chrF, 1-5", 28.0, epochs=None),
+    ]
+    assert chart_series(results, "D", "test chrF") == {
+        "GRU, 3 epochs on CPU": {"1-5": 30.0, "6+": 20.0},
+        "retrieval": {"1-5": 28.0},
+    }
+
+
+def test_a_chart_draws_records_of_several_chapters(tmp_path):
+    chart = (
+        "\n```{results-chart}\n:dataset: D\n:metric: test chrF\n"
+        ":xlabel: source length\n:caption: chrF by length.\n:name: fig-by-length\n```\n"
+        "See {numref}`fig-by-length`.\n"
+    )
+    pages = {
+        "intro": "Intro.\n",
+        "ch/a": code_cell(
+            BY_LENGTH.format(session=16, model="GRU", values=[("1-5", 30), ("6+", 20)])
+        )
+        + chart,
+        "ch/b": code_cell(
+            BY_LENGTH.format(session=17, model="attention", values=[("1-5", 35)])
+        ),
+    }
+    result = build_book(tmp_path, pages)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (tmp_path / "_build" / "html" / "ch" / "a.html").read_text()
+    assert 'id="fig-by-length"' in html and "chrF by length." in html
+    assert "Fig. 1" in html  # the numbered reference resolved
+    chart_png = tmp_path / "_build" / "results-charts" / "fig-by-length.png"
+    assert chart_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "_build" / "html" / "_images" / "fig-by-length.png").exists()
+
+    pages["ch/b"] = code_cell("print('no results')")
+    pages["ch/a"] = "Text.\n" + chart
+    result = build_book(tmp_path, pages)
+    assert result.returncode != 0
+    assert "no chapter recorded a 'test chrF' per group on 'D'" in (
+        result.stdout + result.stderr
+    )

@@ -9,6 +9,7 @@ from dlbook.translation_eval import (
     chrf,
     copy_source,
     paired_bootstrap,
+    score_by_length,
 )
 
 REFERENCES = [
@@ -156,3 +157,23 @@ def test_copy_source_returns_the_sources():
     sources = ["Die Katze ist m\u00fcde.", "Berlin 2024."]
     assert copy_source(sources) == sources
     assert copy_source(sources) is not sources
+
+
+def test_score_by_length_scores_each_bucket_as_its_own_corpus():
+    lengths = [3, 9, 4, 12]  # buckets 1-5, 6-10, 1-5, 11+
+    scores = score_by_length(chrf, lengths, HYPOTHESES, REFERENCES, edges=(5, 10))
+    assert list(scores) == ["1-5", "6-10", "11+"]
+    assert scores["1-5"] == (chrf(HYPOTHESES[::2], REFERENCES[::2]), 2)
+    assert scores["6-10"] == (chrf(HYPOTHESES[1:2], REFERENCES[1:2]), 1)
+    assert scores["11+"] == (chrf(HYPOTHESES[3:], REFERENCES[3:]), 1)
+    # A bucket is not the mean of its sentences' scores: chrF pools n-grams.
+    assert scores["1-5"][0] != pytest.approx(
+        (chrf(HYPOTHESES[:1], REFERENCES[:1]) + chrf(HYPOTHESES[2:3], REFERENCES[2:3]))
+        / 2
+    )
+    # Empty buckets are left out.
+    assert list(score_by_length(bleu, [1, 2, 3, 4], HYPOTHESES, REFERENCES, (5,))) == [
+        "1-5"
+    ]
+    with pytest.raises(ValueError, match="3 source lengths but 4 references"):
+        score_by_length(chrf, lengths[:3], HYPOTHESES, REFERENCES, edges=(5,))

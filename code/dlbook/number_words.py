@@ -410,6 +410,20 @@ def exact_match(
     return matches / len(references)
 
 
+def buckets_by_length(
+    lengths: Sequence[int], edges: Sequence[int]
+) -> dict[str, list[int]]:
+    """The positions of ``lengths`` in each length bucket (see
+    :func:`length_bucket`): ``{label: [i, ...]}`` for the non-empty buckets,
+    shortest first, positions in their original order."""
+    groups: dict[str, list[int]] = {}
+    for i, length in enumerate(lengths):
+        groups.setdefault(length_bucket(length, edges), []).append(i)
+    labels = [length_bucket(edge, edges) for edge in edges]
+    labels.append(length_bucket(edges[-1] + 1, edges))
+    return {label: groups[label] for label in labels if label in groups}
+
+
 def exact_match_by_length(
     sources: Sequence[Sequence[str]],
     references: Sequence[Sequence[str]],
@@ -426,17 +440,11 @@ def exact_match_by_length(
             f"got {len(sources)} sources, {len(references)} references and"
             f" {len(hypotheses)} hypotheses; they must be parallel lists"
         )
-    groups: dict[str, tuple[list, list]] = {}
-    for source, reference, hypothesis in zip(
-        sources, references, hypotheses, strict=True
-    ):
-        refs, hyps = groups.setdefault(length_bucket(len(source), edges), ([], []))
-        refs.append(reference)
-        hyps.append(hypothesis)
-    labels = [length_bucket(edge, edges) for edge in edges]
-    labels.append(length_bucket(edges[-1] + 1, edges))
+    buckets = buckets_by_length([len(source) for source in sources], edges)
     return {
-        label: (exact_match(*groups[label]), len(groups[label][0]))
-        for label in labels
-        if label in groups
+        label: (
+            exact_match([references[i] for i in rows], [hypotheses[i] for i in rows]),
+            len(rows),
+        )
+        for label, rows in buckets.items()
     }

@@ -17,9 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 from sacrebleu.metrics import BLEU, CHRF
 
+from dlbook.number_words import buckets_by_length
 from dlbook.text import tokenize
 
 Metric = Callable[[Sequence[str], Sequence[str]], float]
+
+# The source-length buckets, in subword pieces, that the translation chapters
+# score the real pairs' test split in: 1-6, 7-10, 11-15 and 16+ pieces.
+SOURCE_LENGTH_EDGES = (6, 10, 15)
 
 
 def _check_texts(hypotheses: Sequence[str], references: Sequence[str]) -> None:
@@ -148,6 +153,38 @@ def paired_bootstrap(
     return BootstrapResult(
         score_a, score_b, score_a - score_b, float(low), float(high), confidence
     )
+
+
+def score_by_length(
+    metric: Metric,
+    lengths: Sequence[int],
+    hypotheses: Sequence[str],
+    references: Sequence[str],
+    edges: Sequence[int],
+) -> dict[str, tuple[float, int]]:
+    """The corpus ``metric`` of each source-length bucket of a test set.
+
+    ``lengths[i]`` is the length of sentence ``i``'s source (in whatever unit
+    the buckets are meant in, such as subword pieces); ``edges`` are the
+    buckets' upper ends as in :func:`dlbook.number_words.length_bucket`.
+    Returns ``{label: (score, number of sentences)}`` for the non-empty
+    buckets, shortest first. Each bucket is scored as a corpus of its own, so
+    a bucket's score is comparable across systems, not to the whole test set's.
+    """
+    _check_texts(hypotheses, references)
+    if len(lengths) != len(references):
+        raise ValueError(
+            f"{len(lengths)} source lengths but {len(references)} references:"
+            " pass one length per test sentence, in the same order"
+        )
+    buckets = buckets_by_length(lengths, edges)
+    return {
+        label: (
+            metric([hypotheses[i] for i in rows], [references[i] for i in rows]),
+            len(rows),
+        )
+        for label, rows in buckets.items()
+    }
 
 
 def copy_source(sources: Sequence[str]) -> list[str]:

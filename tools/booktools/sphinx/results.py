@@ -13,6 +13,10 @@ which glues each into the executed notebook. This extension
 * renders the records as a table, and the published reference results
   (``book/back-matter/reference-results.yml``) next to the book's own number for
   the same experiment;
+* draws the records of one dataset whose metric is measured per group (such
+  as a score per source-length bucket) as a figure, one line per model
+  (``results-chart``), so that a chapter can compare models that other
+  chapters trained;
 * writes every record to ``results.json`` at the root of the HTML output;
 * gives chapters the role ``{reference-result}`Experiment```, which writes the
   published result of that row of ``reference-results.yml``, so the figures a
@@ -20,6 +24,7 @@ which glues each into the executed notebook. This extension
 """
 
 import json
+import os
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import ClassVar
@@ -36,6 +41,7 @@ from dlbook.results import Result, read_glued
 
 EMPTY = "\N{EN DASH}"  # shown in a table cell that has no value
 MARKER = "{results-table}"
+CHART_MARKER = "{results-chart}"
 
 
 def _book_results(env, current: list[Result] | None = None) -> list[Result]:
@@ -221,6 +227,103 @@ class ResultsTable(SphinxDirective):
         )
 
 
+def chart_series(
+    results: list[Result], dataset: str, metric: str
+) -> dict[str, dict[str, float]]:
+    """The records of ``dataset`` whose metric reads ``"<metric>, <group>"``:
+    ``{series label: {group: value}}``, groups and series in the order
+    recorded. A series is one model of one chapter, labelled with its epochs
+    and hardware, since its records may come from another chapter's run."""
+    prefix = f"{metric}, "
+    series: dict[str, dict[str, float]] = {}
+    for r in results:
+        if r.dataset != dataset or not r.metric.startswith(prefix):
+            continue
+        trained = f", {r.epochs} epochs on {r.device}" if r.epochs else ""
+        series.setdefault(f"{r.model}{trained}", {})[r.metric[len(prefix) :]] = r.value
+    return series
+
+
+def draw_chart(
+    series: dict[str, dict[str, float]], xlabel: str, ylabel: str, path: Path
+) -> None:
+    """One line per series over the groups, in the book's style, as a PNG;
+    the value axis starts at 0."""
+    from matplotlib import style
+    from matplotlib.figure import Figure
+
+    from dlbook.plotting import style_path
+
+    groups = list(dict.fromkeys(g for values in series.values() for g in values))
+    with style.context(style_path()):
+        fig = Figure(figsize=(6.0, 4.2))
+        ax = fig.subplots()
+        for label, values in series.items():
+            x = [groups.index(g) for g in values]
+            ax.plot(x, list(values.values()), marker="o", label=label)
+        ax.set_xticks(range(len(groups)), groups)
+        ax.set_ylim(bottom=0)  # scores start at 0: heights compare as ratios
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        fig.legend(loc="outside lower center", ncols=2, fontsize=8)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+
+
+class ResultsChart(SphinxDirective):
+    """``results-chart``: the records of ``:dataset:`` whose metric is
+    ``"<:metric:>, <group>"``, as a figure with one line per model; the
+    records may come from any chapter, like a results table's."""
+
+    required_arguments = 0
+    option_spec: ClassVar = {
+        "dataset": directives.unchanged_required,
+        "metric": directives.unchanged_required,
+        "xlabel": directives.unchanged_required,
+        "ylabel": directives.unchanged_required,
+        "caption": directives.unchanged_required,
+        "name": directives.unchanged_required,
+    }
+
+    def run(self):
+        missing = [
+            option
+            for option in ("dataset", "metric", "caption", "name")
+            if option not in self.options
+        ]
+        if missing:
+            raise self.error(f"results-chart needs the options {', '.join(missing)}")
+        results = _book_results(
+            self.env, rendered_results(self.state.document, self.env.docname)
+        )
+        note_seen(self.env, CHART_MARKER, _digest(results))
+        dataset, metric = self.options["dataset"], self.options["metric"]
+        series = chart_series(results, dataset, metric)
+        if not series:
+            if not final_read(self.env):
+                note_seen(self.env, CHART_MARKER, None)  # read again at the end
+                return []
+            raise self.error(
+                f"no chapter recorded a {metric!r} per group on {dataset!r}:"
+                f" record metrics named '{metric}, <group>' with ResultsLog.record()"
+            )
+        # Beside the doctrees, outside the sources; Sphinx copies it into
+        # every output as it does any image.
+        name = self.options["name"]
+        path = Path(self.env.doctreedir).parent / "results-charts" / f"{name}.png"
+        draw_chart(
+            series,
+            self.options.get("xlabel", ""),
+            self.options.get("ylabel", metric),
+            path,
+        )
+        here = Path(self.env.doc2path(self.env.docname)).parent
+        uri = Path(os.path.relpath(path, here)).as_posix()
+        figure = [f":::{{figure}} {uri}", f":name: {name}", ""]
+        figure += [self.options["caption"], ":::"]
+        return self.parse_text_to_nodes("\n".join(figure))
+
+
 OURS_FIELDS = ("dataset", "metric", "model")
 
 
@@ -288,7 +391,9 @@ class ReferenceResult(SphinxRole):
 def setup(app):
     app.add_role("reference-result", ReferenceResult())
     app.add_directive("results-table", ResultsTable)
+    app.add_directive("results-chart", ResultsChart)
     register(MARKER, lambda env: _digest(_book_results(env)))
+    register(CHART_MARKER, lambda env: _digest(_book_results(env)))
     app.connect("doctree-read", collect_results)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
