@@ -64,6 +64,13 @@ CHAPTER = HEADER + textwrap.dedent(
     :class: dropdown
     Done.
     :::
+
+    ```{results-chart}
+    :dataset: D
+    :metric: test chrF
+    :caption: Scores by length, from several chapters.
+    :name: fig-curve
+    ```
     """
 )
 
@@ -104,6 +111,11 @@ def test_a_chapter_becomes_plain_notebook_markdown(book, info):
     assert "Smith et al. (2020) showed (Smith et al., 2020; Doe, 2019)" in text
     page = "https://someone.github.io/the-book/"
     assert f"[Figure 4.2]({page}book/part/chapter.html#fig-curve)" in text
+    # A chart of several chapters' records: only the site can draw it.
+    assert (
+        f"[Figure 4.2]({page}book/part/chapter.html#fig-curve) on the book's site"
+        " draws these results." in text
+    )
     assert f"[Another section]({page}book/part/other.html#sec-other)" in text
     assert f"[that part]({page}book/part/other.html#sec-other)" in text
     assert "\\tag{3}" in text and "(eq-loss)" not in text

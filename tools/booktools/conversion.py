@@ -289,6 +289,10 @@ class Converter(InlineConverter):
         if name == "results-table":
             url = self.site.page(RESULTS_PAGE)
             return [f"The book's [results page]({url}) lists these results."]
+        if name == "results-chart":
+            # The records come from several chapters' runs: only the site has them.
+            figure = self.numref(options["name"])
+            return [f"{figure} on the book's site draws these results."]
         raise BookError(f"{self.source}: no notebook form for the directive {{{name}}}")
 
     def quiz(self, content: str) -> list[str]:
