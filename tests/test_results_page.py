@@ -182,10 +182,12 @@ def test_chart_series_groups_one_datasets_metric_by_model():
         record("GRU", "test BLEU, 1-5", 9.0),  # another metric
         record("GRU", "test chrF, 1-5", 99.0, dataset="E"),  # another dataset
         record("retrieval", "test chrF, 1-5", 28.0, epochs=None),
+        record("ViT", "test chrF, 1-5", 10.0, epochs=1),
     ]
     assert chart_series(results, "D", "test chrF") == {
         "GRU, 3 epochs on CPU": {"1-5": 30.0, "6+": 20.0},
         "retrieval": {"1-5": 28.0},
+        "ViT, 1 epoch on CPU": {"1-5": 10.0},
     }
 
 

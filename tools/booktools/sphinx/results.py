@@ -239,7 +239,8 @@ def chart_series(
     for r in results:
         if r.dataset != dataset or not r.metric.startswith(prefix):
             continue
-        trained = f", {r.epochs} epochs on {r.device}" if r.epochs else ""
+        unit = "epoch" if r.epochs == 1 else "epochs"
+        trained = f", {r.epochs} {unit} on {r.device}" if r.epochs else ""
         series.setdefault(f"{r.model}{trained}", {})[r.metric[len(prefix) :]] = r.value
     return series
 
@@ -262,7 +263,7 @@ def draw_chart(
             x = [groups.index(g) for g in values]
             ax.plot(x, list(values.values()), marker="o", label=label)
         ax.set_xticks(range(len(groups)), groups)
-        ax.set_ylim(bottom=0)  # scores start at 0: heights compare as ratios
+        ax.set_ylim(bottom=0)  # scores are not negative; 0 keeps gaps honest
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         fig.legend(loc="outside lower center", ncols=2, fontsize=8)
